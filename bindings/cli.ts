@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+/**
+ * edgenn command line (Node). `edgenn demo` runs the embedded default model (breast-cancer MLP) on its
+ * held-out cases; `edgenn info FILE` describes a model; `edgenn run FILE --input x.json` runs one.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { EdgennError } from "./errors.js";
+import { load, type InferenceSession } from "./session.js";
+import { Tensor } from "./tensor.js";
+
+const root = new URL("../", import.meta.url);
+const USAGE = `usage:
+  edgenn demo [--model FILE] [--variant simd|relaxed]   evaluate the default model on its held-out cases
+  edgenn info FILE                                      inputs, outputs, metadata, memory of a model
+  edgenn run FILE --input JSON_FILE|-                   run a model on {"input": {"dims": [...], "data": [...]}}`;
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { model: { type: "string" }, input: { type: "string" }, variant: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  const [command, file] = positionals;
+  const variant = values.variant as "simd" | "relaxed" | undefined;
+  if (values.help || !command) return console.log(USAGE);
+  if (command === "demo") return demo(values.model ?? new URL("models/wdbc-mlp.enn", root).pathname, variant);
+  if (!file) throw new EdgennError("BAD_INPUT", `'${command}' needs a model file\n${USAGE}`);
+  const session = await load(file, { variant });
+  if (command === "info") return info(session);
+  if (command === "run") {
+    if (!values.input) throw new EdgennError("BAD_INPUT", "run needs --input JSON_FILE (or - for standard input)");
+    const json = JSON.parse(readFileSync(values.input === "-" ? 0 : values.input, "utf8"));
+    const feeds: Record<string, Tensor> = {};
+    for (const [name, v] of Object.entries<any>(json)) feeds[name] = new Tensor("float32", Float32Array.from(v.data ?? v), v.dims ?? [1, (v.data ?? v).length]);
+    const out = await session.run(feeds);
+    return console.log(JSON.stringify(Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: t.dims, data: [...t.data] }]))));
+  }
+  throw new EdgennError("BAD_INPUT", `unknown command '${command}'\n${USAGE}`);
+}
+
+function info(s: InferenceSession): void {
+  console.log(JSON.stringify({ inputs: s.inputs, outputs: s.outputNames, metadata: s.metadata, memory: s.memory, variant: s.variant, fusion: s.fusion }, null, 2));
+}
+
+/** The default job: the breast-cancer classifier on the 114 held-out WDBC cases. */
+async function demo(modelPath: string, variant?: "simd" | "relaxed"): Promise<void> {
+  const t0 = performance.now();
+  const session = await load(modelPath, { variant });
+  const loadMs = performance.now() - t0;
+  const meta = session.metadata as any;
+  const { mean, std } = meta.preprocessing;
+  const csv = readFileSync(new URL("data/wdbc/breast_cancer.csv", root), "utf8").trim().split("\n").slice(1).map((l) => l.split(",").map(Number));
+  const split = JSON.parse(readFileSync(new URL("data/wdbc/split.json", root), "utf8"));
+  const cases = (split.test_indices as number[]).map((i) => {
+    const row = csv[i];
+    const z = Float32Array.from(row.slice(0, 30), (x, j) => Math.fround(Math.fround(x - mean[j]) / std[j]));
+    return { index: i, z, malignant: row[30] === 0 }; // CSV label: 0 = malignant, 1 = benign
+  });
+
+  // One case at a time, as an edge function would score requests; time it.
+  const probs: number[] = [];
+  for (const c of cases) probs.push((await session.run({ input: new Tensor("float32", c.z, [1, 30]) })).output.data[0]);
+  const reps = 200;
+  const t1 = performance.now();
+  for (let r = 0; r < reps; r++) for (const c of cases) session.runSync({ input: new Tensor("float32", c.z, [1, 30]) });
+  const perCaseUs = ((performance.now() - t1) / (reps * cases.length)) * 1000;
+  const batch = new Float32Array(cases.length * 30);
+  cases.forEach((c, i) => batch.set(c.z, i * 30));
+  const t2 = performance.now();
+  for (let r = 0; r < reps; r++) session.runSync({ input: new Tensor("float32", batch, [cases.length, 30]) });
+  const batchUs = ((performance.now() - t2) / (reps * cases.length)) * 1000;
+
+  const threshold = meta.output?.threshold ?? 0.5;
+  const m = { tp: 0, fn: 0, fp: 0, tn: 0 };
+  cases.forEach((c, i) => {
+    const predicted = probs[i] >= threshold;
+    if (c.malignant) predicted ? m.tp++ : m.fn++;
+    else predicted ? m.fp++ : m.tn++;
+  });
+  const acc = (m.tp + m.tn) / cases.length;
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  console.log(`edgenn ${session.variant} build, model '${meta.name}' v${meta.version} (${meta.description.split(".")[0]})`);
+  console.log(`loaded in ${loadMs.toFixed(1)} ms; wasm memory ${session.memory.total} bytes (weights ${session.memory.weights}, activations ${session.memory.arena})\n`);
+  console.log(`Held-out WDBC cases: ${cases.length} (never seen in training)`);
+  console.log(`Accuracy ${pct(acc)} (${m.tp + m.tn}/${cases.length})   sensitivity ${pct(m.tp / (m.tp + m.fn))}   specificity ${pct(m.tn / (m.tn + m.fp))}\n`);
+  console.log("Confusion matrix        predicted malignant   predicted benign");
+  console.log(`  actual malignant      ${String(m.tp).padStart(17)}   ${String(m.fn).padStart(16)}`);
+  console.log(`  actual benign         ${String(m.fp).padStart(17)}   ${String(m.tn).padStart(16)}\n`);
+  console.log("Some cases   P(malignant)   prediction   truth");
+  for (const i of [0, 1, 2, 3, 4, 5]) {
+    const c = cases[i];
+    console.log(`  row ${String(c.index).padStart(3)}   ${probs[i].toFixed(4).padStart(12)}   ${(probs[i] >= threshold ? "malignant" : "benign").padEnd(10)}   ${c.malignant ? "malignant" : "benign"}`);
+  }
+  console.log(`\nMean latency per case: ${perCaseUs.toFixed(2)} µs one at a time, ${batchUs.toFixed(3)} µs in a batch of ${cases.length}`);
+  session.dispose();
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  console.error(e instanceof EdgennError ? `edgenn: ${e.message}` : e);
+  process.exit(e instanceof EdgennError ? 2 : 1);
+});

@@ -1,0 +1,21 @@
+/**
+ * edgenn: neural-network inference in WebAssembly (SIMD-128 kernels), the same code in Node, Deno, Bun,
+ * browsers and edge workers.
+ *
+ *   import { load, Tensor } from "edgenn";
+ *   const session = await load("models/wdbc-mlp.enn");          // bytes, URL or path
+ *   const x = new Tensor("float32", new Float32Array(30), [1, 30]);
+ *   const { output } = await session.run({ input: x });           // { name: Tensor }
+ *   console.log(output.data);                                      // Float32Array
+ *   session.dispose();
+ *
+ * Models come from .enn weight files (docs/format.md) or are built in code with `sequential(...)`.
+ */
+export { load, InferenceSession, type SessionOptions, type InputInfo } from "./session.js";
+export { Tensor, type DataType } from "./tensor.js";
+export { EdgennError, type ErrorCode } from "./errors.js";
+export { features, type Variant, type WasmOptions } from "./wasm/loader.js";
+export { sequential, Sequential, dense, conv2d, maxPool2d, globalAveragePool2d, flatten, activation, type Layer } from "./builder.js";
+export { readEnn, writeEnn } from "./format/enn.js";
+export { parseGraph, type Graph, type Node, type Constant } from "./ir/graph.js";
+export { OPS } from "./ops/registry.js";

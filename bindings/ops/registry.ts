@@ -1,0 +1,13 @@
+/** Every op the runtime implements, by IR name. A smaller build can register fewer. */
+import { Conv } from "./conv.js";
+import { Dense } from "./dense.js";
+import { binaryOps, softmaxOps, unaryOps } from "./eltwise.js";
+import { BatchNormalization } from "./norm.js";
+import { poolOps } from "./pool.js";
+import { shapeOps } from "./shape.js";
+import type { OpDef } from "./types.js";
+
+export const OPS: Readonly<Record<string, OpDef>> = Object.freeze({
+  Dense, Conv, BatchNormalization,
+  ...unaryOps, ...binaryOps, ...softmaxOps, ...poolOps, ...shapeOps,
+});

@@ -1,0 +1,202 @@
+/**
+ * Sessions: a loaded model bound to its own kernel instance (own linear memory), so several sessions never
+ * disturb one another. Weights are packed once; one plan per distinct set of input shapes is made on first
+ * use and cached; `run` copies inputs in, runs the plan's steps and copies outputs out.
+ */
+import { EdgennError } from "./errors.js";
+import { readEnn } from "./format/enn.js";
+import { graphToJson, parseGraph, type Constant, type Graph } from "./ir/graph.js";
+import { fuse, type FusionReport } from "./ir/passes.js";
+import { OPS } from "./ops/registry.js";
+import { makePlan, runPlan, type Plan, type PlanRuntime } from "./plan/plan.js";
+import { describe, Tensor } from "./tensor.js";
+import { instantiateKernels, readSource, type Variant, type WasmOptions } from "./wasm/loader.js";
+import { alignUp, ALIGN, LinearMemory } from "./wasm/memory.js";
+
+export interface SessionOptions extends WasmOptions {
+  /** How many distinct input-shape plans to keep (default 8); the oldest is dropped past that. */
+  maxPlans?: number;
+}
+export interface InputInfo { name: string; dtype: "float32"; shape: (number | string)[] }
+
+/** Loads a .enn model from bytes, a URL or a file path (Node, Deno, Bun) and makes a session. */
+export async function load(source: Uint8Array | ArrayBuffer | URL | string, options: SessionOptions = {}): Promise<InferenceSession> {
+  const bytes = await readSource(source);
+  const file = readEnn(bytes);
+  const constants = new Map<string, Constant>();
+  for (const [name, t] of file.tensors) constants.set(name, { shape: t.shape, data: t.data });
+  const graph = parseGraph(file.graph, constants);
+  return InferenceSession.fromGraph(graph, { ...options, metadata: file.metadata });
+}
+
+export class InferenceSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputs: readonly InputInfo[];
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** Which kernel build runs this session. */
+  readonly variant: Variant;
+  /** What the load-time graph passes did. */
+  readonly fusion: FusionReport;
+
+  private graph: Graph;
+  private mem: LinearMemory;
+  private plans = new Map<string, Plan>();
+  private packedCache = new Map<string, unknown>();
+  private constAddr = new Map<string, number>();
+  private arenaBase = -1;
+  private maxPlans: number;
+  private disposed = false;
+
+  private constructor(graph: Graph, mem: LinearMemory, variant: Variant, metadata: Record<string, unknown>, fusion: FusionReport, maxPlans: number) {
+    this.graph = graph;
+    this.mem = mem;
+    this.variant = variant;
+    this.metadata = Object.freeze({ ...metadata });
+    this.fusion = fusion;
+    this.maxPlans = maxPlans;
+    this.inputs = Object.freeze(graph.inputs.map((i) => Object.freeze({ ...i, shape: [...i.shape] })));
+    this.inputNames = Object.freeze(graph.inputs.map((i) => i.name));
+    this.outputNames = Object.freeze([...graph.outputs]);
+  }
+
+  /** A session over an in-memory graph (what `load` and the model builder use). The graph is not modified. */
+  static async fromGraph(graph: Graph, options: SessionOptions & { metadata?: Record<string, unknown> } = {}): Promise<InferenceSession> {
+    // Checked and copied: the caller's graph stays as it was, whatever the passes do.
+    const g = parseGraph(graphToJson(graph), new Map(graph.constants));
+    for (const n of g.nodes) {
+      if (!OPS[n.op]) throw new EdgennError("UNSUPPORTED", `node '${n.name}': op '${n.op}' is not supported (supported: ${Object.keys(OPS).sort().join(", ")})`);
+    }
+    const fusion = fuse(g);
+    const { exports, variant } = await instantiateKernels(options);
+    const session = new InferenceSession(g, new LinearMemory(exports), variant, options.metadata ?? {}, fusion, options.maxPlans ?? 8);
+    session.foldConstants();
+    // Plan once at the nominal shapes (symbolic dims = 1): packs every weight now, not on the first run.
+    session.planFor(new Map(g.inputs.map((i) => [i.name, i.shape.map((d) => (typeof d === "number" ? d : 1))])));
+    return session;
+  }
+
+  /** Runs the model. Inputs are copied, never modified; outputs are fresh tensors owned by the caller. */
+  async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor<"float32">>> {
+    return this.runSync(feeds);
+  }
+
+  runSync(feeds: Record<string, Tensor>): Record<string, Tensor<"float32">> {
+    if (this.disposed) throw new EdgennError("DISPOSED", "run() on a disposed session");
+    if (!feeds || typeof feeds !== "object") throw new EdgennError("BAD_INPUT", `run() takes an object of named tensors, got ${describe(feeds)}`);
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputNames.includes(name)) throw new EdgennError("BAD_INPUT", `unknown input '${name}' (the model's inputs: ${this.inputNames.join(", ")})`);
+    }
+    const shapes = new Map<string, number[]>();
+    for (const info of this.inputs) {
+      const t = feeds[info.name];
+      if (t === undefined) throw new EdgennError("BAD_INPUT", `missing input '${info.name}' (${info.dtype} [${info.shape}])`);
+      if (!t || typeof t !== "object" || !("dims" in t) || !("data" in t)) throw new EdgennError("BAD_INPUT", `input '${info.name}' must be a Tensor, got ${describe(t)}`);
+      if (t.type !== "float32" || !(t.data instanceof Float32Array)) throw new EdgennError("BAD_INPUT", `input '${info.name}' must be float32, got ${t.type}`);
+      const dims = [...t.dims];
+      const ok = dims.length === info.shape.length && info.shape.every((d, i) => typeof d === "string" || d === dims[i]);
+      if (!ok) throw new EdgennError("BAD_INPUT", `input '${info.name}' has shape [${dims}], the model expects [${info.shape}]`);
+      if (t.data.length !== dims.reduce((a, b) => a * b, 1)) throw new EdgennError("BAD_INPUT", `input '${info.name}': data has ${t.data.length} values for shape [${dims}]`);
+      shapes.set(info.name, dims);
+    }
+    const plan = this.planFor(shapes);
+    const buf = () => this.mem.k.memory.buffer;
+    for (const info of this.inputs) {
+      const data = feeds[info.name].data as Float32Array;
+      new Float32Array(buf(), plan.address.get(info.name)!, data.length).set(data);
+    }
+    runPlan(plan, this.mem.k, this.arenaBase);
+    const out: Record<string, Tensor<"float32">> = {};
+    for (const name of this.outputNames) {
+      const c = this.graph.constants.get(name);
+      const shape = c ? c.shape : plan.shapes.get(name)!;
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = c ? c.data.slice() : new Float32Array(buf(), plan.address.get(name)!, n).slice();
+      out[name] = new Tensor("float32", data, shape);
+    }
+    return out;
+  }
+
+  /** Bytes of wasm memory this session holds: packed weights plus the largest activation arena. */
+  get memory(): { weights: number; arena: number; total: number } {
+    const weights = this.arenaBase - this.mem.k.heap_base();
+    const arena = Math.max(0, ...[...this.plans.values()].map((p) => p.arenaBytes));
+    return { weights, arena, total: this.mem.bytes };
+  }
+
+  /** Releases the kernel instance's memory; the session cannot run afterwards. */
+  dispose(): void {
+    this.disposed = true;
+    this.plans.clear();
+    this.packedCache.clear();
+    (this as any).mem = undefined;
+  }
+  /** Alias of dispose(), as onnxruntime-web names it. */
+  release(): Promise<void> { this.dispose(); return Promise.resolve(); }
+
+  private runtime(): PlanRuntime {
+    return sessionRuntime(this.mem, this.graph, this.packedCache, this.constAddr, () => this.arenaBase >= 0);
+  }
+
+  private planFor(shapes: Map<string, number[]>): Plan {
+    const key = [...shapes.values()].map((s) => s.join("x")).join(",");
+    let plan = this.plans.get(key);
+    if (plan) return plan;
+    const rt = this.runtime();
+    plan = makePlan(this.graph, shapes, rt, () => (this.arenaBase >= 0 ? this.arenaBase : (this.arenaBase = alignUp(this.mem.end, ALIGN))));
+    this.mem.ensure(this.arenaBase + plan.arenaBytes, `the activations for input shapes ${key}`);
+    if (this.plans.size >= this.maxPlans) this.plans.delete(this.plans.keys().next().value!);
+    this.plans.set(key, plan);
+    return plan;
+  }
+
+  /** Runs, once at load, every node whose inputs are all constants and keeps its outputs as constants. */
+  private foldConstants(): void {
+    const g = this.graph;
+    for (const node of [...g.nodes]) {
+      if (node.inputs.length === 0 || !node.inputs.every((x) => x === "" || g.constants.has(x))) continue;
+      const sub: Graph = {
+        inputs: [], outputs: node.outputs, nodes: [node],
+        constants: new Map(node.inputs.filter((x) => x).map((x) => [x, g.constants.get(x)!])),
+      };
+      const mark = this.mem.end;
+      const rt = sessionRuntime(this.mem, sub, new Map(), new Map(), () => false);
+      const plan = makePlan(sub, new Map(), rt, () => alignUp(this.mem.end, ALIGN));
+      this.mem.ensure(alignUp(this.mem.end, ALIGN) + plan.arenaBytes, `constant folding of '${node.name}'`);
+      runPlan(plan, this.mem.k, alignUp(this.mem.end, ALIGN));
+      for (const o of node.outputs) {
+        const shape = plan.shapes.get(o)!;
+        const n = shape.reduce((a, b) => a * b, 1);
+        g.constants.set(o, { shape, data: new Float32Array(this.mem.k.memory.buffer, plan.address.get(o)!, n).slice() });
+      }
+      this.mem.release(mark);
+      g.nodes.splice(g.nodes.indexOf(node), 1);
+    }
+  }
+}
+
+/**
+ * The services ops get while preparing: packing once per key, raw constants uploaded on first use.
+ * Once the arena is placed (`frozen`), nothing may allocate: the arena sits right above the weights.
+ */
+function sessionRuntime(mem: LinearMemory, g: Graph, cache: Map<string, unknown>, constAddr: Map<string, number>, frozen: () => boolean): PlanRuntime {
+  const guard = (what: string) => { if (frozen()) throw new Error(`internal: ${what} allocates after the arena was placed`); };
+  return {
+    k: mem.k,
+    mem,
+    once: <T>(key: string, make: () => T): T => {
+      if (!cache.has(key)) { guard(key); cache.set(key, make()); }
+      return cache.get(key) as T;
+    },
+    planInts: () => { throw new Error("internal: planInts outside a plan"); },
+    constantAddress: (name) => {
+      let a = constAddr.get(name);
+      if (a === undefined) {
+        guard(`constant '${name}'`);
+        a = mem.constant(g.constants.get(name)!.data, `constant '${name}'`);
+        constAddr.set(name, a);
+      }
+      return a;
+    },
+  };
+}

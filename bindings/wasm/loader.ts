@@ -1,0 +1,86 @@
+/**
+ * Finds, compiles and instantiates the kernel binary. Two builds of one source: "simd" (SIMD-128) and
+ * "relaxed" (relaxed SIMD, fused multiply-add). The relaxed one is picked where the engine validates it.
+ * Workers that forbid compiling wasm at run time (Cloudflare workerd) pass precompiled WebAssembly.Modules.
+ */
+import { EdgennError } from "../errors.js";
+import type { KernelExports } from "./kernels.js";
+
+export type Variant = "simd" | "relaxed";
+export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | string;
+export interface WasmOptions {
+  /** Force a build; default: relaxed where supported, else simd. */
+  variant?: Variant;
+  /** Where each build comes from; default: edgenn-<variant>.wasm next to this file. */
+  sources?: Partial<Record<Variant, WasmSource>>;
+}
+
+const hex = (s: string) => Uint8Array.from(s.split(" "), (h) => parseInt(h, 16));
+// Tiny probe modules: a function using f32x4.relaxed_madd, and one using f32x4.add.
+const RELAXED_PROBE = hex("00 61 73 6d 01 00 00 00 01 06 01 60 01 7b 01 7b 03 02 01 00 0a 0d 01 0b 00 20 00 20 00 20 00 fd 85 02 0b");
+const SIMD_PROBE = hex("00 61 73 6d 01 00 00 00 01 06 01 60 01 7b 01 7b 03 02 01 00 0a 0b 01 09 00 20 00 20 00 fd e4 01 0b");
+
+/** What this engine supports. `validate` compiles nothing, so it works in workers that forbid compilation. */
+export function features(): { simd: boolean; relaxedSimd: boolean } {
+  return { simd: WebAssembly.validate(SIMD_PROBE), relaxedSimd: WebAssembly.validate(RELAXED_PROBE) };
+}
+
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+
+/** Compiles (once per variant and source) and returns the module for the chosen variant. */
+export function kernelModule(opts: WasmOptions = {}): Promise<{ module: WebAssembly.Module; variant: Variant }> {
+  const f = features();
+  if (!f.simd) throw new EdgennError("UNSUPPORTED", "this WebAssembly engine has no SIMD-128 support, which edgenn requires");
+  const variant: Variant = opts.variant ?? (f.relaxedSimd ? "relaxed" : "simd");
+  if (variant === "relaxed" && !f.relaxedSimd) {
+    throw new EdgennError("UNSUPPORTED", "the relaxed-SIMD build was requested but this engine does not support relaxed SIMD (Node 20: run node with --experimental-wasm-relaxed-simd)");
+  }
+  const source = opts.sources?.[variant] ?? new URL(`./edgenn-${variant}.wasm`, import.meta.url);
+  if (source instanceof WebAssembly.Module) return Promise.resolve({ module: source, variant });
+  const key = typeof source === "string" || source instanceof URL ? `${variant}:${source}` : "";
+  let p = key ? compiled.get(key) : undefined;
+  if (!p) {
+    p = readSource(source).then((bytes) => WebAssembly.compile(bytes as BufferSource));
+    if (key) compiled.set(key, p);
+    p.catch(() => key && compiled.delete(key));
+  }
+  return p.then((module) => ({ module, variant }));
+}
+
+/** Reads bytes from a URL or path: file: through the runtime's fs (Node's fetch cannot read file:), else fetch. */
+export async function readSource(source: ArrayBuffer | Uint8Array | URL | string): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  const url = source instanceof URL ? source : toUrl(source);
+  if (url.protocol === "file:") {
+    const fsName = "node:fs/promises"; // in a variable so bundlers leave it alone
+    const fs = await import(/* @vite-ignore */ fsName);
+    try {
+      return new Uint8Array(await fs.readFile(url));
+    } catch (e) {
+      throw new EdgennError("BAD_INPUT", `could not read ${decodeURIComponent(url.pathname)}: ${(e as Error).message}`);
+    }
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new EdgennError("BAD_INPUT", `could not fetch ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+function toUrl(s: string): URL {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s)) return new URL(s);
+  const g = globalThis as any;
+  const cwd: string | undefined = g.process?.cwd?.() ?? g.Deno?.cwd?.();
+  if (cwd === undefined) throw new EdgennError("BAD_INPUT", `'${s}' is a file path, but this runtime has no file system; pass a URL or bytes`);
+  const abs = s.startsWith("/") ? s : `${cwd.replace(/\/$/, "")}/${s}`;
+  return new URL(`file://${abs.split("/").map(encodeURIComponent).join("/")}`);
+}
+
+/** Instantiates a fresh kernel instance: every session has its own linear memory. */
+export async function instantiateKernels(opts: WasmOptions = {}): Promise<{ exports: KernelExports; variant: Variant }> {
+  const { module, variant } = await kernelModule(opts);
+  const instance = await WebAssembly.instantiate(module, {});
+  const exports = instance.exports as unknown as KernelExports;
+  const built: Variant = exports.variant() === 1 ? "relaxed" : "simd";
+  if (built !== variant) throw new EdgennError("BAD_INPUT", `the ${variant} kernel source holds the ${built} build`);
+  return { exports, variant };
+}
