@@ -2,7 +2,7 @@
 //
 // General conv (any stride, dilation, padding, groups) = im2col + f32_gemm, per group:
 //
-//   packed = [header: 4 floats][group 0: f32_gemm packed B][group 1] ...      (f32_conv2d_pack)
+//   packed = [group 0: f32_gemm packed B][group 1] ...      (f32_conv2d_pack)
 //   B of group g is K x cout_g, K = kh*kw*cin_g, bias in front (f32_gemm's layout).
 //   for each block of `conv_block_rows(K)` output pixels (flat over n, oh, ow):
 //     for each group g:
@@ -18,19 +18,19 @@
 //   scratch = alloc(4 * f32_conv2d_scratch_size(ow, 3, 3, cin, cout, 1))
 //   f32_conv2d(n, H, W, cin, H, W, cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, input, packed, output, scratch, 0, 6)
 import { f32_gemm, f32_gemm_packed_size } from "../gemm/gemm";
-import { CONV_HEADER, conv_block_rows, conv_pack, im2col_ci_major, im2col_tap_major } from "./im2col";
+import { conv_block_rows, conv_pack, im2col_tap_major } from "./im2col";
 
 export { f32_dwconv2d_packed_size, f32_dwconv2d_pack, f32_dwconv2d } from "./dwconv";
 
 /** Floats of packed weights for f32_conv2d_pack. */
 export function f32_conv2d_packed_size(kh: i32, kw: i32, cin: i32, cout: i32, groups: i32): i32 {
   const k = kh * kw * (cin / groups);
-  return CONV_HEADER + groups * f32_gemm_packed_size(k, cout / groups);
+  return groups * f32_gemm_packed_size(k, cout / groups);
 }
 
 /** Packs OIHW weights w [cout][cin/groups][kh][kw] and bias [cout] (0 = none) for f32_conv2d. */
 export function f32_conv2d_pack(kh: i32, kw: i32, cin: i32, cout: i32, groups: i32, w: usize, bias: usize, packed: usize): void {
-  conv_pack(kh, kw, cin, cout, groups, w, bias, packed, true);
+  conv_pack(kh, kw, cin, cout, groups, w, bias, packed);
 }
 
 /** Floats of scratch for f32_conv2d: one im2col block, bounded independently of the image size. */
@@ -52,7 +52,7 @@ export function f32_conv2d(n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32,
   const k = kh * kw * cin_g;
   if (n <= 0 || oh <= 0 || ow <= 0 || cout_g <= 0) return;
   const group_bytes = <usize>f32_gemm_packed_size(k, cout_g) << 2;
-  const w0 = packed + (<usize>CONV_HEADER << 2);
+  const w0 = packed;
 
   if (kh == 1 && kw == 1 && stride_h == 1 && stride_w == 1 && pad_top == 0 && pad_left == 0 && ow == iw && oh <= ih) {
     // 1x1, stride 1, no padding: the output rows of an image are consecutive input pixels, so the input is the
@@ -72,19 +72,13 @@ export function f32_conv2d(n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32,
 
   // Everything else, strided 1x1 included (its im2col is a plain copy of cin_g floats per pixel: measured as
   // fast as one GEMM per output row with a strided A, and it passes over B once per block, not once per row).
-  const tap_major = load<i32>(packed) != 0;
   const block = conv_block_rows(k);
   const total = n * oh * ow;
   for (let p0 = 0; p0 < total; p0 += block) {
     const m = min(block, total - p0);
     for (let g = 0; g < groups; g++) {
-      if (tap_major) {
-        im2col_tap_major(p0, m, ih, iw, cin, oh, ow, kh, kw, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
-                         g * cin_g, cin_g, input, scratch);
-      } else {
-        im2col_ci_major(p0, m, ih, iw, cin, oh, ow, kh, kw, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
-                        g * cin_g, cin_g, input, scratch);
-      }
+      im2col_tap_major(p0, m, ih, iw, cin, oh, ow, kh, kw, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left,
+                       g * cin_g, cin_g, input, scratch);
       f32_gemm(m, cout_g, k, scratch, k, w0 + <usize>g * group_bytes,
                output + ((<usize>p0 * cout + g * cout_g) << 2), cout, out_min, out_max);
     }

@@ -8,7 +8,7 @@ import {
   f32_conv2d, f32_conv2d_pack, f32_conv2d_packed_size, f32_conv2d_scratch_size,
   f32_dwconv2d, f32_dwconv2d_pack, f32_dwconv2d_packed_size,
 } from "../../assembly/conv/conv";
-import { conv_block_rows, conv_pack } from "../../assembly/conv/im2col";
+import { conv_block_rows } from "../../assembly/conv/im2col";
 
 let seed: u32 = 2024;
 function rnd(): f32 { seed = seed * 1664525 + 1013904223; return <f32>((seed >>> 8) * (1.0 / 16777216.0)) * 2 - 1; }
@@ -45,7 +45,6 @@ function same(a: StaticArray<f32>, b: StaticArray<f32>): bool {
 
 const GENERAL: i32 = 0; // f32_conv2d
 const DEPTHWISE: i32 = 1; // f32_dwconv2d (groups == cin == cout)
-const CI_MAJOR: i32 = 2; // f32_conv2d with weights packed in the fallback ci-major K order
 
 /** A convolution problem (builder, as XNNPACK's testers): conv(n, ih, iw, cin, cout, kh, kw).stride(2, 2)... */
 class Conv {
@@ -71,7 +70,7 @@ class Conv {
       `bias=${this.has_bias} clamp=[${this.lo}, ${this.hi}]`;
   }
 
-  /** Runs the kernel (GENERAL, DEPTHWISE or CI_MAJOR) and compares with the reference; false on a mismatch. */
+  /** Runs the kernel (GENERAL or DEPTHWISE) and compares with the reference; false on a mismatch. */
   run(mode: i32): bool {
     const oh = this.oh(), ow = this.ow();
     assert(oh > 0 && ow > 0 && this.cin % this.groups == 0 && this.cout % this.groups == 0);
@@ -93,11 +92,7 @@ class Conv {
     } else {
       const np = f32_conv2d_packed_size(this.kh, this.kw, this.cin, this.cout, this.groups);
       const packed = guarded(np);
-      if (mode == CI_MAJOR) {
-        conv_pack(this.kh, this.kw, this.cin, this.cout, this.groups, data(w), bias_ptr, data(packed), false);
-      } else {
-        f32_conv2d_pack(this.kh, this.kw, this.cin, this.cout, this.groups, data(w), bias_ptr, data(packed));
-      }
+      f32_conv2d_pack(this.kh, this.kw, this.cin, this.cout, this.groups, data(w), bias_ptr, data(packed));
       if (!guards_intact(packed, np)) { trace("conv pack wrote outside the packed buffer: " + this.describe()); return false; }
       const ns = f32_conv2d_scratch_size(ow, this.kh, this.kw, this.cin, this.cout, this.groups);
       const scratch = guarded(ns);
@@ -124,7 +119,7 @@ class Conv {
         s = min(max(s, <f64>this.lo), <f64>this.hi);
         const got = <f64>at(y, ((b * oh + oy) * ow + ox) * this.cout + o);
         if (!(abs(got - s) <= 1e-6 * mag + 1e-30)) {
-          trace((mode == DEPTHWISE ? "f32_dwconv2d" : mode == CI_MAJOR ? "f32_conv2d (ci-major)" : "f32_conv2d") +
+          trace((mode == DEPTHWISE ? "f32_dwconv2d" : "f32_conv2d") +
                 " mismatch: " + this.describe());
           trace(`  at n=${b} y=${oy} x=${ox} c=${o}: reference = ${s}, optimized = ${got}, sum|x*w| = ${mag}`);
           return false;
@@ -135,7 +130,6 @@ class Conv {
   }
 
   check(): void { expect(this.run(GENERAL)).toBe(true, this.describe()); }
-  check_ci_major(): void { expect(this.run(CI_MAJOR)).toBe(true, this.describe()); }
   /** Depthwise: both the dedicated kernel and the general kernel with groups = c. */
   check_dw(): void {
     expect(this.run(DEPTHWISE)).toBe(true, this.describe());
@@ -155,14 +149,6 @@ function dwconv(n: i32, ih: i32, iw: i32, c: i32, kh: i32, kw: i32): Conv {
 const CHANNELS: i32[] = [1, 3, 4, 5, 7, 8, 13, 17];
 
 describe("f32_conv2d", () => {
-  it("packs f32_gemm's layout tap-major (the fast im2col); fails if f32_gemm changed its packed layout", () => {
-    const cv = conv(1, 3, 3, 5, 9, 3, 3);
-    const w = random(9 * 45), packed = new StaticArray<f32>(f32_conv2d_packed_size(3, 3, 5, 9, 1));
-    f32_conv2d_pack(3, 3, 5, 9, 1, data(w), 0, changetype<usize>(packed));
-    expect(load<i32>(changetype<usize>(packed))).toBe(1, "conv fell back to the ci-major im2col: update conv_pack_group");
-    cv.check();
-  });
-
   it("1x1 stride 1 (direct GEMM, no im2col)", () => {
     for (let i = 0; i < CHANNELS.length; i++) for (let j = 0; j < CHANNELS.length; j += 2) {
       conv(1, 3, 5, CHANNELS[i], CHANNELS[j], 1, 1).check();
@@ -268,11 +254,11 @@ describe("f32_conv2d", () => {
     conv(1, 2 * ((block + 6) / 7), 13, 5, 3, 1, 1).stride(2, 2).check();
   });
 
-  it("the ci-major fallback (used if f32_gemm's layout is unknown) gives the same results", () => {
-    conv(1, 4, 5, 5, 7, 3, 3).same().check_ci_major();
-    conv(2, 6, 7, 6, 9, 3, 3).group(3).stride(2, 2).pad(1, 0, 1, 2).check_ci_major();
-    conv(1, 6, 7, 5, 4, 5, 5).dilation(2, 1).pad(4, 2, 4, 2).check_ci_major();
-    conv(1, 1, 12, 3, 4, 1, 3).pad(0, 1, 0, 1).check_ci_major();
+  it("tap-major packing of OIHW weights through gemm_pack's two-level K strides", () => {
+    conv(1, 4, 5, 5, 7, 3, 3).same().check();
+    conv(2, 6, 7, 6, 9, 3, 3).group(3).stride(2, 2).pad(1, 0, 1, 2).check();
+    conv(1, 6, 7, 5, 4, 5, 5).dilation(2, 1).pad(4, 2, 4, 2).check();
+    conv(1, 1, 12, 3, 4, 1, 3).pad(0, 1, 0, 1).check();
   });
 });
 
