@@ -48,12 +48,12 @@ async function demo(modelPath: string, variant?: "simd" | "relaxed"): Promise<vo
   const session = await load(modelPath, { variant });
   const loadMs = performance.now() - t0;
   const meta = session.metadata as any;
-  const { mean, std } = meta.preprocessing;
+  const [mean, std] = [meta.preprocessing.mean, meta.preprocessing.std].map((a: number[]) => a.map(Math.fround));
   const csv = readFileSync(new URL("data/wdbc/breast_cancer.csv", root), "utf8").trim().split("\n").slice(1).map((l) => l.split(",").map(Number));
   const split = JSON.parse(readFileSync(new URL("data/wdbc/split.json", root), "utf8"));
   const cases = (split.test_indices as number[]).map((i) => {
     const row = csv[i];
-    const z = Float32Array.from(row.slice(0, 30), (x, j) => Math.fround(Math.fround(x - mean[j]) / std[j]));
+    const z = Float32Array.from(row.slice(0, 30), (x, j) => Math.fround(Math.fround(Math.fround(x) - mean[j]) / std[j]));
     return { index: i, z, malignant: row[30] === 0 }; // CSV label: 0 = malignant, 1 = benign
   });
 
@@ -86,10 +86,14 @@ async function demo(modelPath: string, variant?: "simd" | "relaxed"): Promise<vo
   console.log("Confusion matrix        predicted malignant   predicted benign");
   console.log(`  actual malignant      ${String(m.tp).padStart(17)}   ${String(m.fn).padStart(16)}`);
   console.log(`  actual benign         ${String(m.fp).padStart(17)}   ${String(m.tn).padStart(16)}\n`);
-  console.log("Some cases   P(malignant)   prediction   truth");
-  for (const i of [0, 1, 2, 3, 4, 5]) {
-    const c = cases[i];
-    console.log(`  row ${String(c.index).padStart(3)}   ${probs[i].toFixed(4).padStart(12)}   ${(probs[i] >= threshold ? "malignant" : "benign").padEnd(10)}   ${c.malignant ? "malignant" : "benign"}`);
+  // A few cases of each kind, and every case the model gets wrong.
+  const wrong = cases.flatMap((c, i) => ((probs[i] >= threshold) !== c.malignant ? [i] : []));
+  const firstOf = (malignant: boolean) => cases.flatMap((c, i) => (c.malignant === malignant && !wrong.includes(i) ? [i] : [])).slice(0, 3);
+  console.log("Cases        P(malignant)   prediction   diagnosis");
+  for (const i of [...firstOf(true), ...firstOf(false), ...wrong]) {
+    const c = cases[i], predicted = probs[i] >= threshold;
+    const tag = predicted === c.malignant ? "" : "   <- wrong";
+    console.log(`  row ${String(c.index).padStart(3)}   ${probs[i].toFixed(4).padStart(12)}   ${(predicted ? "malignant" : "benign").padEnd(10)}   ${c.malignant ? "malignant" : "benign"}${tag}`);
   }
   console.log(`\nMean latency per case: ${perCaseUs.toFixed(2)} µs one at a time, ${batchUs.toFixed(3)} µs in a batch of ${cases.length}`);
   session.dispose();

@@ -15,9 +15,9 @@ const N = ref.test_indices.length;
 const PROB_TOL = 1e-5;
 
 function standardized() {
-  const { mean, std } = ref.standardization;
+  const [mean, std] = [ref.standardization.mean, ref.standardization.std].map((a) => a.map(Math.fround)); // float32 values stored as shortest decimals
   const x = new Float32Array(N * 30);
-  ref.raw_features.forEach((row, i) => row.forEach((v, j) => { x[i * 30 + j] = Math.fround(Math.fround(v - mean[j]) / std[j]); }));
+  ref.raw_features.forEach((row, i) => row.forEach((v, j) => { x[i * 30 + j] = Math.fround(Math.fround(Math.fround(v) - mean[j]) / std[j]); }));
   return x;
 }
 
