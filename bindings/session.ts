@@ -155,6 +155,14 @@ export class InferenceSession {
     const g = this.graph;
     for (const node of [...g.nodes]) {
       if (node.inputs.length === 0 || !node.inputs.every((x) => x === "" || g.constants.has(x))) continue;
+      if (OPS[node.op].alias && node.inputs[0] !== "") {
+        // Reshape-like: the same data under the inferred shape, nothing to run.
+        const input = g.constants.get(node.inputs[0])!;
+        const [shape] = OPS[node.op].infer({ node, inShapes: [input.shape], consts: [input] });
+        g.constants.set(node.outputs[0], { shape, data: input.data });
+        g.nodes.splice(g.nodes.indexOf(node), 1);
+        continue;
+      }
       const sub: Graph = {
         inputs: [], outputs: node.outputs, nodes: [node],
         constants: new Map(node.inputs.filter((x) => x).map((x) => [x, g.constants.get(x)!])),

@@ -100,6 +100,8 @@ function foldBias(g: Graph, n: Node, add: Node): boolean {
   // Only a per-output-channel bias: [C] for Dense/NHWC, [C,1,1] / [1,C,1,1] for NCHW conv.
   const nonUnit = b.shape.filter((d) => d !== 1);
   if (b.data.length !== ch.count || nonUnit.length > 1) return false;
+  // A bias of higher rank than the layer's output would broadcast the output to a new shape: not a bias.
+  if (b.shape.length > (n.op === "Conv" ? w.shape.length : 1)) return false;
   const layout = n.attrs.layout ?? "NCHW";
   const axisFromEnd = b.shape.length - 1 - b.shape.findIndex((d) => d === ch.count);
   if (n.op === "Conv" && layout === "NCHW" && ch.count > 1 && axisFromEnd !== w.shape.length - 2) return false;

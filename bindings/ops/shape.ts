@@ -34,7 +34,9 @@ export const shapeOps: Record<string, OpDef> = {
     return reshapeTo(c, x, shape);
   }),
   Flatten: alias((c, x) => {
-    const axis = normAxis(c, int(c, "axis", 1), x.length + 1);
+    // The axis may be the rank itself (everything in the first dim); negative counts from the rank.
+    const raw = int(c, "axis", 1), axis = raw < 0 ? raw + x.length : raw;
+    if (axis < 0 || axis > x.length) throw fail(c, `axis ${raw} is out of range for rank ${x.length}`);
     return [sizeOf(x.slice(0, axis)), sizeOf(x.slice(axis))];
   }),
   Squeeze: alias((c, x) => {
