@@ -1,0 +1,30 @@
+// Partial-vector memory access for exact tails: a tail of 1..3 floats is loaded into a zeroed v128, run through
+// the same vector code as the main loop and stored lane by lane. Tails therefore give bit-identical results to
+// full vectors, and nothing outside [p, p + 4*r) is read or written.
+
+/** Loads r (1..3) consecutive f32 at p into the low lanes of a zeroed v128. */
+@inline export function load_partial(p: usize, r: i32): v128 {
+  if (r == 1) return v128.load32_zero(p);
+  const v = v128.load64_zero(p);
+  return r == 2 ? v : v128.load32_lane(p, v, 2, 8);
+}
+
+/** Stores the low r (1..3) lanes of v to p. */
+@inline export function store_partial(p: usize, v: v128, r: i32): void {
+  if (r & 2) {
+    v128.store64_lane(p, v, 0);
+    if (r & 1) v128.store32_lane(p, v, 2, 8);
+  } else {
+    v128.store32_lane(p, v, 0);
+  }
+}
+
+/** The sign bit of every lane. */
+@inline export function sign_mask(): v128 {
+  return i32x4.splat(0x80000000);
+}
+
+/** Lane-wise copysign for a non-negative magnitude: mag | (sign bit of x). */
+@inline export function with_sign_of(mag: v128, x: v128): v128 {
+  return v128.or(mag, v128.and(x, sign_mask()));
+}
