@@ -10,7 +10,8 @@
 // Border pixels go one at a time, 16 channels per step, with the window clipped to the image: padding taps
 // are skipped, not read. Rows outside the image are skipped the same way for every pixel of the row.
 import { madd } from "../math/madd";
-import { clamp4, load_tail, store_tail, tap_hi, tap_lo } from "./util";
+import { clamp4, load_partial, store_partial } from "../util/lanes";
+import { tap_hi, tap_lo } from "./util";
 
 /** Floats of packed weights for f32_dwconv2d_pack. */
 export function f32_dwconv2d_packed_size(kh: i32, kw: i32, c: i32): i32 {
@@ -139,9 +140,9 @@ function dw_pixel(rows: usize, row_step: usize, ny: i32, ix0: i32, kw: i32, dil_
     let sy = src0 + off, wy = w0 + off;
     for (let y = 0; y < ny; y++, sy += row_step, wy += wy_step) {
       let s = sy, w = wy;
-      for (let x = 0; x < nx; x++, s += tap_step, w += wrow) acc = madd(load_tail(s, cr), v128.load(w), acc);
+      for (let x = 0; x < nx; x++, s += tap_step, w += wrow) acc = madd(load_partial(s, cr), v128.load(w), acc);
     }
-    store_tail(dst + off, clamp4(acc, vmin, vmax), cr);
+    store_partial(dst + off, clamp4(acc, vmin, vmax), cr);
   }
 }
 
@@ -205,10 +206,10 @@ function dw_quad(src: usize, px_step: usize, row_step: usize, ny: i32, kw: i32, 
       } else {
         for (let x = 0; x < kw; x++, s += tap_step, w += wrow) {
           const wv = v128.load(w);
-          a0 = madd(load_tail(s, cr), wv, a0);
-          a1 = madd(load_tail(s + o1, cr), wv, a1);
-          a2 = madd(load_tail(s + o2, cr), wv, a2);
-          a3 = madd(load_tail(s + o3, cr), wv, a3);
+          a0 = madd(load_partial(s, cr), wv, a0);
+          a1 = madd(load_partial(s + o1, cr), wv, a1);
+          a2 = madd(load_partial(s + o2, cr), wv, a2);
+          a3 = madd(load_partial(s + o3, cr), wv, a3);
         }
       }
     }
@@ -219,10 +220,10 @@ function dw_quad(src: usize, px_step: usize, row_step: usize, ny: i32, kw: i32, 
       v128.store(d + 2 * px, clamp4(a2, vmin, vmax));
       v128.store(d + 3 * px, clamp4(a3, vmin, vmax));
     } else {
-      store_tail(d, clamp4(a0, vmin, vmax), cr);
-      store_tail(d + px, clamp4(a1, vmin, vmax), cr);
-      store_tail(d + 2 * px, clamp4(a2, vmin, vmax), cr);
-      store_tail(d + 3 * px, clamp4(a3, vmin, vmax), cr);
+      store_partial(d, clamp4(a0, vmin, vmax), cr);
+      store_partial(d + px, clamp4(a1, vmin, vmax), cr);
+      store_partial(d + 2 * px, clamp4(a2, vmin, vmax), cr);
+      store_partial(d + 3 * px, clamp4(a3, vmin, vmax), cr);
     }
   }
 }

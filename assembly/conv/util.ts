@@ -1,29 +1,4 @@
-// Small helpers shared by the convolution and pooling kernels (assembly/conv, assembly/pool).
-
-/**
- * Clamp four lanes to [lo, hi] (the fused min/max epilogue). pmax/pmin are one x86 instruction each, unlike
- * f32x4.max/min; with v as the first operand a NaN passes through unchanged.
- */
-@inline export function clamp4(v: v128, lo: v128, hi: v128): v128 {
-  return f32x4.pmin(f32x4.pmax(v, lo), hi);
-}
-
-/** Loads the first `n` (1..3) floats at p, zeroing the other lanes; never reads past p + 4*n. */
-@inline export function load_tail(p: usize, n: i32): v128 {
-  if (n == 1) return v128.load32_zero(p);
-  const v = v128.load64_zero(p);
-  return n == 2 ? v : v128.load32_lane(p, v, 2, 8);
-}
-
-/** Stores the first `n` (1..3) lanes of v at p; never writes past p + 4*n. */
-@inline export function store_tail(p: usize, v: v128, n: i32): void {
-  if (n & 2) {
-    v128.store64_lane(p, v, 0);
-    if (n & 1) v128.store32_lane(p, v, 2, 8);
-  } else {
-    v128.store32_lane(p, v, 0);
-  }
-}
+// Window and copy helpers shared by the convolution and pooling kernels (assembly/conv, assembly/pool).
 
 /**
  * Window taps that land inside [0, len): a window starts at `start` (may be negative) and has `k` taps

@@ -12,7 +12,7 @@
 // vector fast paths for a scalar exponent 0, 1, 2, 0.5 and -1 (the same special cases Mathf.pow takes).
 // out may alias a or b when that operand is contiguous and not broadcast (every element is read before its
 // output is written).
-import { load_partial, store_partial } from "../math/lanes";
+import { load_partial, store_partial } from "../util/lanes";
 
 /** Binary op codes (mirrored in bindings/ops/codes.ts). */
 export enum BinaryOp {

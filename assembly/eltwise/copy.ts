@@ -14,7 +14,7 @@
 // src (a 2-D transpose such as NCHW <-> NHWC), that dimension becomes the second innermost and the pair is
 // copied in 4x4 register blocks (four v128 loads, eight shuffles, four v128 stores).
 // src and dst must not overlap, and dst must not write one element twice except through stride-0 dimensions.
-import { load_partial, store_partial } from "../math/lanes";
+import { load_partial, store_partial } from "../util/lanes";
 
 /** Largest rank copy_strided32 accepts. */
 export const COPY_MAX_RANK: i32 = 8;

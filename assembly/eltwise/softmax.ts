@@ -13,7 +13,7 @@
 // y may equal x (in place works: every pass reads x or y before writing the same element).
 import { exp_nonpos_ftz_f32x4 } from "../math/exp";
 import { log_f32, log_f32x4 } from "../math/log";
-import { load_partial, store_partial } from "../math/lanes";
+import { load_partial, store_partial } from "../util/lanes";
 
 @inline function hmax(v: v128): f32 {
   const t = f32x4.pmax(v, i32x4.shuffle(v, v, 2, 3, 0, 1));

@@ -3,7 +3,7 @@
 // the same vector code on a partial vector, so every element gets bit-identical treatment. In place (x == y) is
 // allowed. Accuracy of the transcendental ops: docs/accuracy.md.
 import { madd } from "../math/madd";
-import { load_partial, store_partial } from "../math/lanes";
+import { load_partial, store_partial } from "../util/lanes";
 import { exp_f32x4 } from "../math/exp";
 import { log_f32x4 } from "../math/log";
 import { sigmoid_f32x4, tanh_f32x4, silu_f32x4, softplus_f32x4, elu_f32x4, gelu_tanh_f32x4 } from "../math/activation";

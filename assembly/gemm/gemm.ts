@@ -20,6 +20,7 @@
 //     packed B are never read outside their elements, C is never written outside [m][n].
 //   - madd() fuses to f32x4.relaxed_madd in the relaxed build.
 import { madd } from "../math/madd";
+import { clamp4 } from "../util/lanes";
 
 /** Rows of A per register tile. */
 const MR: i32 = 4;
@@ -221,12 +222,6 @@ function f32_gemv_minmax_1x24(n: i32, k: i32, a: usize, packed: usize, panel_byt
     cp += 3 * NR << 2;
     group += panel_bytes * 3;
   }
-}
-
-// clamp with pmin/pmax: one minps/maxps each on x64 (f32x4.min/max need ~8 instructions for NaN and -0 rules).
-// v first, so a NaN in v stays NaN: pmax(v, lo) = v < lo ? lo : v.
-@inline function clamp4(v: v128, lo: v128, hi: v128): v128 {
-  return f32x4.pmin(f32x4.pmax(v, lo), hi);
 }
 
 // The low cnt floats at p (cnt <= 0: none, >= 4: all four), zeros elsewhere; never reads past them.

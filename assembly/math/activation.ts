@@ -7,7 +7,7 @@
 import { madd } from "./madd";
 import { exp_f32x4, exp_bias, exp_reduce, expm1_reduced, exp_s1, exp_s2, expm1_nonpos_f32x4 } from "./exp";
 import { log1p_unit_f32x4 } from "./log";
-import { sign_mask, with_sign_of } from "./lanes";
+import { sign_mask, with_sign_of } from "../util/lanes";
 
 /**
  * sigmoid(v), or x * sigmoid(v) when withX (a compile-time constant).

@@ -8,7 +8,7 @@
 // keeps its relative accuracy deep into the tail; GELU uses that for x < 0, where 1 + erf(x/sqrt2) would cancel.
 import { madd } from "./madd";
 import { exp_scaled } from "./exp";
-import { with_sign_of } from "./lanes";
+import { with_sign_of } from "../util/lanes";
 
 @lazy const E0: f32 = 0.128379166; // 2/sqrt(pi) - 1
 @lazy const E1: f32 = -0.376126289;

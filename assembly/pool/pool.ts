@@ -3,7 +3,8 @@
 // SIMD runs over channels: 16 channels (4 v128 accumulators) per step, then 4, then an exact 1..3 tail.
 // Pooling windows are clipped to the image once per output pixel, so padding cells are never read:
 // they never win a max, and the average divides by the count the semantics ask for.
-import { load_tail, store_tail, tap_hi, tap_lo } from "../conv/util";
+import { load_partial, store_partial } from "../util/lanes";
+import { tap_hi, tap_lo } from "../conv/util";
 
 /**
  * output[n][oh][ow][c] = max over the window's taps inside the image. Tap (dy, dx) of output (oy, ox) is input
@@ -96,11 +97,11 @@ function max_window(src: usize, ny: i32, nx: i32, row_step: usize, tap_step: usi
         for (let x = 0; x < nx; x++, s += tap_step) m = f32x4.pmax(m, v128.load(s));
       } else {
         // The zeroed lanes of a tail load are never stored.
-        for (let x = 0; x < nx; x++, s += tap_step) m = f32x4.pmax(m, load_tail(s, cr));
+        for (let x = 0; x < nx; x++, s += tap_step) m = f32x4.pmax(m, load_partial(s, cr));
       }
     }
     if (cr >= 4) v128.store(dst + off, m);
-    else store_tail(dst + off, m, cr);
+    else store_partial(dst + off, m, cr);
   }
 }
 
@@ -137,11 +138,11 @@ function sum_window(src: usize, ny: i32, nx: i32, row_step: usize, tap_step: usi
       if (cr >= 4) {
         for (let x = 0; x < nx; x++, s += tap_step) acc = f32x4.add(acc, v128.load(s));
       } else {
-        for (let x = 0; x < nx; x++, s += tap_step) acc = f32x4.add(acc, load_tail(s, cr));
+        for (let x = 0; x < nx; x++, s += tap_step) acc = f32x4.add(acc, load_partial(s, cr));
       }
     }
     if (cr >= 4) v128.store(dst + off, f32x4.mul(acc, vs));
-    else store_tail(dst + off, f32x4.mul(acc, vs), cr);
+    else store_partial(dst + off, f32x4.mul(acc, vs), cr);
   }
 }
 

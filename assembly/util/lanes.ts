@@ -1,6 +1,14 @@
-// Partial-vector memory access for exact tails: a tail of 1..3 floats is loaded into a zeroed v128, run through
+// Lane helpers shared by every kernel family. Partial-vector memory access for exact tails: a tail of 1..3 floats is loaded into a zeroed v128, run through
 // the same vector code as the main loop and stored lane by lane. Tails therefore give bit-identical results to
 // full vectors, and nothing outside [p, p + 4*r) is read or written.
+
+/**
+ * Clamp four lanes to [lo, hi] (fused min/max epilogues, relu, clip). pmax/pmin are one x86 instruction each,
+ * unlike f32x4.max/min (~8 for the NaN and -0 rules); with v as the first operand a NaN passes through unchanged.
+ */
+@inline export function clamp4(v: v128, lo: v128, hi: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(v, lo), hi);
+}
 
 /** Loads r (1..3) consecutive f32 at p into the low lanes of a zeroed v128. */
 @inline export function load_partial(p: usize, r: i32): v128 {
