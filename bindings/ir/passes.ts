@@ -7,6 +7,7 @@
  */
 import type { Constant, Graph, Node } from "./graph.js";
 import { batchNormAffine } from "../ops/norm.js";
+import { keepNHWC } from "./layout.js";
 
 const FUSABLE: Record<string, (n: Node) => Record<string, number | string> | undefined> = {
   Relu: () => ({ activation: "relu" }),
@@ -23,10 +24,14 @@ const FUSABLE: Record<string, (n: Node) => Record<string, number | string> | und
 };
 const num = (v: unknown, d: number) => (typeof v === "number" ? v : d);
 
-export interface FusionReport { foldedBatchNorms: number; foldedBiases: number; fusedActivations: number }
+export interface FusionReport {
+  foldedBatchNorms: number; foldedBiases: number; fusedActivations: number;
+  /** Layout copies left after NCHW chains were moved to NHWC (ir/layout.ts): typically one in, one out. */
+  layoutTransposes: number;
+}
 
 export function fuse(g: Graph): FusionReport {
-  const report: FusionReport = { foldedBatchNorms: 0, foldedBiases: 0, fusedActivations: 0 };
+  const report: FusionReport = { foldedBatchNorms: 0, foldedBiases: 0, fusedActivations: 0, layoutTransposes: 0 };
   let changed = true;
   while (changed) {
     changed = false;
@@ -49,6 +54,7 @@ export function fuse(g: Graph): FusionReport {
       break;
     }
   }
+  report.layoutTransposes = keepNHWC(g);
   return report;
 }
 

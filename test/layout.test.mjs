@@ -1,0 +1,53 @@
+// The layout pass: an NCHW residual chain runs with one layout copy in and one out, and gives what the same
+// network gives when written in NHWC (where no copies exist).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { InferenceSession, Tensor } from "../dist/index.js";
+
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => { a = (a + 0x6d2b79f5) >>> 0; let t = Math.imul(a ^ (a >>> 15), a | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1; };
+}
+const rand = prng(5);
+const C = 6, H = 9, W = 7;
+const weights = new Map([
+  ["w1", { shape: [C, C, 3, 3], data: Float32Array.from({ length: C * C * 9 }, rand) }],
+  ["b1", { shape: [C], data: Float32Array.from({ length: C }, rand) }],
+  ["w2", { shape: [C, C, 3, 3], data: Float32Array.from({ length: C * C * 9 }, rand) }],
+  ["scale", { shape: [1], data: Float32Array.of(0.5) }],
+]);
+
+function residual(layout) {
+  const img = (attrs) => ({ layout, ...attrs });
+  const shape = layout === "NCHW" ? ["n", C, H, W] : ["n", H, W, C];
+  return {
+    inputs: [{ name: "x", dtype: "float32", shape }], outputs: ["y"], constants: new Map(weights),
+    nodes: [
+      { op: "Conv", name: "c1", inputs: ["x", "w1", "b1"], outputs: ["a"], attrs: img({ pads: [1, 1, 1, 1] }) },
+      { op: "Relu", name: "r1", inputs: ["a"], outputs: ["ar"], attrs: {} },
+      { op: "Conv", name: "c2", inputs: ["ar", "w2", ""], outputs: ["b"], attrs: img({ pads: [1, 1, 1, 1] }) },
+      { op: "Mul", name: "m", inputs: ["b", "scale"], outputs: ["bs"], attrs: {} },
+      { op: "Add", name: "skip", inputs: ["bs", "x"], outputs: ["s"], attrs: {} },
+      { op: "Tanh", name: "t", inputs: ["s"], outputs: ["st"], attrs: {} },
+      { op: "MaxPool", name: "p", inputs: ["st"], outputs: ["y"], attrs: img({ kernel_shape: [2, 2], strides: [2, 2] }) },
+    ],
+  };
+}
+
+test("an NCHW residual chain keeps one copy in and one out, same answer as NHWC", async () => {
+  const nchw = await InferenceSession.fromGraph(residual("NCHW"));
+  const nhwc = await InferenceSession.fromGraph(residual("NHWC"));
+  assert.equal(nchw.fusion.layoutTransposes, 2, JSON.stringify(nchw.fusion)); // one in (shared by c1 and the skip Add), one out
+  assert.equal(nhwc.fusion.layoutTransposes, 0);
+  const n = 2, x = Float32Array.from({ length: n * C * H * W }, rand);
+  // The NHWC input is the same image with channels last.
+  const xl = new Float32Array(x.length);
+  for (let b = 0; b < n; b++) for (let c = 0; c < C; c++) for (let i = 0; i < H * W; i++) xl[(b * H * W + i) * C + c] = x[(b * C + c) * H * W + i];
+  const y = (await nchw.run({ x: new Tensor("float32", x, [n, C, H, W]) })).y;
+  const yl = (await nhwc.run({ x: new Tensor("float32", xl, [n, H, W, C]) })).y;
+  assert.deepEqual(y.dims, [n, C, 4, 3]);
+  const [oh, ow] = [4, 3];
+  for (let b = 0; b < n; b++) for (let c = 0; c < C; c++) for (let i = 0; i < oh * ow; i++) {
+    assert.equal(y.data[(b * C + c) * oh * ow + i], yl.data[(b * oh * ow + i) * C + c], `n=${b} c=${c} i=${i}`);
+  }
+});
