@@ -35,7 +35,7 @@ export function kernelModule(opts: WasmOptions = {}): Promise<{ module: WebAssem
   if (variant === "relaxed" && !f.relaxedSimd) {
     throw new EdgennError("UNSUPPORTED", "the relaxed-SIMD build was requested but this engine does not support relaxed SIMD (Node 20: run node with --experimental-wasm-relaxed-simd)");
   }
-  const source = opts.sources?.[variant] ?? new URL(`./edgenn-${variant}.wasm`, import.meta.url);
+  const source = opts.sources?.[variant] ?? defaultSource(variant);
   if (source instanceof WebAssembly.Module) return Promise.resolve({ module: source, variant });
   const key = typeof source === "string" || source instanceof URL ? `${variant}:${source}` : "";
   let p = key ? compiled.get(key) : undefined;
@@ -45,6 +45,15 @@ export function kernelModule(opts: WasmOptions = {}): Promise<{ module: WebAssem
     p.catch(() => key && compiled.delete(key));
   }
   return p.then((module) => ({ module, variant }));
+}
+
+/** The binary next to this module; runtimes whose modules have no URL (workerd) must pass `sources`. */
+function defaultSource(variant: Variant): URL {
+  try {
+    return new URL(`./edgenn-${variant}.wasm`, import.meta.url);
+  } catch {
+    throw new EdgennError("UNSUPPORTED", `cannot locate edgenn-${variant}.wasm: this runtime gives modules no URL (e.g. Cloudflare workerd); pass options.sources: { simd, relaxed } as imported WebAssembly.Modules`);
+  }
 }
 
 /** Reads bytes from a URL or path: file: through the runtime's fs (Node's fetch cannot read file:), else fetch. */
