@@ -9,7 +9,8 @@
  *   console.log(output.data);                                      // Float32Array
  *   session.dispose();
  *
- * Models come from .enn weight files (docs/format.md) or are built in code with `sequential(...)`.
+ * Models come from .enn weight files (docs/format.md), ONNX files (imported on load; `importOnnx` is in the
+ * separate entry "edgenn/onnx" so that bundles without ONNX do not carry protobufjs), or `sequential(...)`.
  */
 export { load, InferenceSession, type SessionOptions, type InputInfo } from "./session.js";
 export { Tensor, type DataType } from "./tensor.js";

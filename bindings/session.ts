@@ -4,7 +4,7 @@
  * use and cached; `run` copies inputs in, runs the plan's steps and copies outputs out.
  */
 import { EdgennError } from "./errors.js";
-import { readEnn } from "./format/enn.js";
+import { ENN_MAGIC, readEnn } from "./format/enn.js";
 import { graphToJson, parseGraph, type Constant, type Graph } from "./ir/graph.js";
 import { fuse, type FusionReport } from "./ir/passes.js";
 import { OPS } from "./ops/registry.js";
@@ -19,9 +19,20 @@ export interface SessionOptions extends WasmOptions {
 }
 export interface InputInfo { name: string; dtype: "float32"; shape: (number | string)[] }
 
-/** Loads a .enn model from bytes, a URL or a file path (Node, Deno, Bun) and makes a session. */
+/** Loads a .enn or ONNX model from bytes, a URL or a file path (Node, Deno, Bun) and makes a session. */
 export async function load(source: Uint8Array | ArrayBuffer | URL | string, options: SessionOptions = {}): Promise<InferenceSession> {
   const bytes = await readSource(source);
+  // Not the .enn magic but a ModelProto with a graph: an ONNX model. The importer (and protobufjs) is loaded
+  // only then, so .enn-only deployments (edge workers) never carry it.
+  if (bytes.length >= 8 && ENN_MAGIC.some((b, i) => bytes[i] !== b)) {
+    const onnx = await import("./importers/onnx.js").catch((e) => {
+      throw new EdgennError("UNSUPPORTED", `not an .enn file, and the ONNX importer could not be loaded here (${(e as Error).message})`);
+    });
+    if (onnx.decodeOnnxModel(bytes)) {
+      const { graph, metadata } = onnx.importOnnx(bytes);
+      return InferenceSession.fromGraph(graph, { ...options, metadata });
+    }
+  }
   const file = readEnn(bytes);
   const constants = new Map<string, Constant>();
   for (const [name, t] of file.tensors) constants.set(name, { shape: t.shape, data: t.data });

@@ -1,0 +1,668 @@
+/**
+ * ONNX importer: a ModelProto (protobuf bytes) becomes the IR graph (ir/graph.ts) plus metadata.
+ *
+ * - Float32 initializers and Constant nodes become IR constants (float16 is widened to float32); integer
+ *   tensors are kept only at import time, for the parameters the IR takes as attributes (Reshape's shape,
+ *   Slice's starts/ends/axes/steps, Split's sizes, Squeeze/Unsqueeze axes, Pad's pads).
+ * - Opset differences (attribute vs. input, Softmax's 2-D flattening before opset 13) are resolved here,
+ *   so the IR sees one form of each op.
+ * - Everything the importer cannot map is collected first and reported in ONE EdgennError("UNSUPPORTED")
+ *   listing op type, node name and opset of every offending node.
+ */
+import onnxProto from "onnx-proto";
+import { EdgennError } from "../errors.js";
+import { f16ToF32 } from "../format/f16.js";
+import type { AttrValue, Constant, Dim, Graph, Node, ValueInfo } from "../ir/graph.js";
+
+const { onnx } = onnxProto;
+
+export interface OnnxImport { graph: Graph; metadata: Record<string, unknown> }
+
+/** ONNX TensorProto.DataType codes. */
+const DT = { FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13 } as const;
+const DT_NAME: Record<number, string> = Object.fromEntries(Object.entries(DT).map(([k, v]) => [v, k]));
+const INT_TYPES = new Set<number>([DT.UINT8, DT.INT8, DT.UINT16, DT.INT16, DT.INT32, DT.INT64, DT.BOOL, DT.UINT32, DT.UINT64]);
+
+/** The ONNX ops this importer maps (the conformance harness uses this to pick tests). */
+export const ONNX_OPS: readonly string[] = Object.freeze([
+  "Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "Relu", "Clip", "LeakyRelu", "Sigmoid",
+  "Tanh", "Elu", "Exp", "Log", "Sqrt", "Abs", "Neg", "Softplus", "Erf", "Reciprocal", "HardSigmoid", "HardSwish",
+  "Softmax", "LogSoftmax", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization",
+  "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice", "Squeeze", "Unsqueeze", "Pad", "Identity", "Dropout",
+  "Constant",
+]);
+
+/** An int64 (Long, LongBits or number) as a JS number; values past 2^53 lose precision (callers clamp). */
+function toNum(x: unknown): number {
+  if (typeof x === "number") return x;
+  if (typeof x === "bigint") return Number(x);
+  if (x && typeof x === "object" && "low" in x && "high" in x) {
+    const l = x as { low: number; high: number; unsigned?: boolean };
+    return (l.unsigned ? l.high >>> 0 : l.high | 0) * 4294967296 + (l.low >>> 0);
+  }
+  return Number(x);
+}
+const INT_LIMIT = 2 ** 31 - 1;
+/** Clamps huge int64 values (INT64_MAX as "to the end" in Slice) into the range the IR accepts. */
+const clampInt = (v: number) => Math.max(-INT_LIMIT, Math.min(INT_LIMIT, v));
+
+interface IntTensor { shape: number[]; data: number[] }
+type Decoded = { kind: "float"; c: Constant } | { kind: "int"; t: IntTensor } | { kind: "other"; why: string };
+
+function bytesOf(raw: Uint8Array): DataView {
+  return new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+/** Decodes a TensorProto: float32/float16 to a Constant, integer types to numbers, anything else described. */
+export function decodeTensor(t: any): Decoded {
+  const type: number = t.dataType ?? 0;
+  const shape = (t.dims ?? []).map(toNum);
+  const count = shape.reduce((a: number, b: number) => a * b, 1);
+  const name = t.name ? `tensor '${t.name}'` : "tensor";
+  if (t.dataLocation === 1 || (t.externalData && t.externalData.length)) return { kind: "other", why: `${name} keeps its data in an external file` };
+  const raw: Uint8Array | undefined = t.rawData && t.rawData.length ? t.rawData : undefined;
+  const wrongSize = (n: number) => {
+    throw new EdgennError("BAD_FILE", `ONNX ${name}: ${n} values for shape [${shape}] (${count} expected)`);
+  };
+  if (type === DT.FLOAT || type === DT.FLOAT16) {
+    const data = new Float32Array(count);
+    if (type === DT.FLOAT) {
+      if (raw) {
+        if (raw.length !== count * 4) wrongSize(raw.length / 4);
+        const v = bytesOf(raw);
+        for (let i = 0; i < count; i++) data[i] = v.getFloat32(i * 4, true);
+      } else {
+        const f = t.floatData ?? [];
+        if (f.length !== count) wrongSize(f.length);
+        data.set(f);
+      }
+    } else if (raw) {
+      if (raw.length !== count * 2) wrongSize(raw.length / 2);
+      const v = bytesOf(raw);
+      for (let i = 0; i < count; i++) data[i] = f16ToF32(v.getUint16(i * 2, true));
+    } else {
+      const f = t.int32Data ?? [];
+      if (f.length !== count) wrongSize(f.length);
+      for (let i = 0; i < count; i++) data[i] = f16ToF32(f[i] & 0xffff);
+    }
+    return { kind: "float", c: { shape, data } };
+  }
+  if (INT_TYPES.has(type)) {
+    const data = new Array<number>(count);
+    if (raw) {
+      const v = bytesOf(raw);
+      const size = { [DT.UINT8]: 1, [DT.INT8]: 1, [DT.BOOL]: 1, [DT.UINT16]: 2, [DT.INT16]: 2, [DT.INT32]: 4, [DT.UINT32]: 4, [DT.INT64]: 8, [DT.UINT64]: 8 }[type]!;
+      if (raw.length !== count * size) wrongSize(raw.length / size);
+      for (let i = 0; i < count; i++) {
+        const o = i * size;
+        switch (type) {
+          case DT.UINT8: case DT.BOOL: data[i] = v.getUint8(o); break;
+          case DT.INT8: data[i] = v.getInt8(o); break;
+          case DT.UINT16: data[i] = v.getUint16(o, true); break;
+          case DT.INT16: data[i] = v.getInt16(o, true); break;
+          case DT.INT32: data[i] = v.getInt32(o, true); break;
+          case DT.UINT32: data[i] = v.getUint32(o, true); break;
+          case DT.INT64: data[i] = Number(v.getBigInt64(o, true)); break;
+          default: data[i] = Number(v.getBigUint64(o, true));
+        }
+      }
+    } else {
+      const src = type === DT.INT64 ? t.int64Data : type === DT.UINT32 || type === DT.UINT64 ? t.uint64Data : t.int32Data;
+      if ((src ?? []).length !== count) wrongSize((src ?? []).length);
+      for (let i = 0; i < count; i++) data[i] = toNum(src[i]);
+    }
+    return { kind: "int", t: { shape, data } };
+  }
+  return { kind: "other", why: `${name} has data type ${DT_NAME[type] ?? type} (the IR holds float32 constants only)` };
+}
+
+/** Attribute values of a node by name (ints/floats as numbers, strings decoded, tensors as TensorProto). */
+function readAttrs(n: any): Map<string, any> {
+  const m = new Map<string, any>();
+  for (const a of n.attribute ?? []) {
+    // Old exporters may leave `type` unset: infer it from the field that holds the value.
+    const type = a.type || (a.ints?.length ? 7 : a.floats?.length ? 6 : a.strings?.length ? 8 : a.t ? 4 : a.s?.length ? 3 : a.f ? 1 : 2);
+    switch (type) {
+      case 1: m.set(a.name, a.f); break;
+      case 2: m.set(a.name, toNum(a.i)); break;
+      case 3: m.set(a.name, new TextDecoder().decode(a.s)); break;
+      case 4: m.set(a.name, a.t); break;
+      case 6: m.set(a.name, [...(a.floats ?? [])]); break;
+      case 7: m.set(a.name, (a.ints ?? []).map(toNum)); break;
+      case 8: m.set(a.name, (a.strings ?? []).map((s: Uint8Array) => new TextDecoder().decode(s))); break;
+      default: m.set(a.name, { unsupportedAttrType: a.type });
+    }
+  }
+  return m;
+}
+
+/** Decodes ONNX bytes as a ModelProto with a graph, or returns undefined (used to sniff the format). */
+export function decodeOnnxModel(bytes: Uint8Array): any | undefined {
+  try {
+    const m: any = onnx.ModelProto.decode(bytes);
+    return m.graph && (m.graph.node?.length || m.graph.output?.length) ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function importOnnx(bytes: Uint8Array): OnnxImport {
+  let model: any;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new EdgennError("BAD_FILE", `not a valid ONNX model: ${(e as Error).message}`);
+  }
+  if (!model.graph) throw new EdgennError("BAD_FILE", "ONNX model has no graph");
+  return new Importer(model).run();
+}
+
+interface Ctx {
+  op: string; name: string; opset: number;
+  a: Map<string, any>;
+  ins: string[]; outs: string[];
+}
+
+class Importer {
+  private g: any;
+  private opset = 1;
+  private problems: string[] = [];
+  private nodes: Node[] = [];
+  private floats = new Map<string, Constant>();
+  private ints = new Map<string, IntTensor>();
+  private nonFloat = new Map<string, string>(); // value -> why it is not a float tensor
+  private alias = new Map<string, string>();
+  private used = new Set<string>();
+  private graphOutputs = new Set<string>();
+  private names = new Set<string>();
+  private staticShapes = new Map<string, number[]>();
+  private nodeNames = new Set<string>();
+
+  constructor(private model: any) {
+    this.g = model.graph;
+  }
+
+  run(): OnnxImport {
+    const model = this.model, g = this.g;
+    for (const o of model.opsetImport ?? []) if (!o.domain || o.domain === "ai.onnx") this.opset = toNum(o.version);
+    for (const n of g.node ?? []) { for (const x of n.input ?? []) this.used.add(x); for (const x of n.output ?? []) this.names.add(x); }
+    for (const o of g.output ?? []) { this.used.add(o.name); this.graphOutputs.add(o.name); }
+
+    // Initializers.
+    const initNames = new Set<string>();
+    for (const t of g.initializer ?? []) {
+      initNames.add(t.name);
+      this.names.add(t.name);
+      this.addTensor(t.name, decodeTensor(t));
+    }
+    for (const t of g.sparseInitializer ?? []) this.problems.push(`sparse initializer '${t.values?.name ?? "?"}' is not supported`);
+
+    // Model inputs: graph inputs that are not initializers.
+    const inputs: ValueInfo[] = [];
+    for (const v of g.input ?? []) {
+      if (initNames.has(v.name)) continue;
+      this.names.add(v.name);
+      const info = this.valueInfo(v, "graph input");
+      if (info) inputs.push(info);
+    }
+    for (const v of g.valueInfo ?? []) {
+      const s = this.shapeOf(v);
+      if (s && s.every((d) => typeof d === "number")) this.staticShapes.set(v.name, s as number[]);
+    }
+    if (inputs.length === 0 && this.problems.length === 0 && (g.input ?? []).length === initNames.size) {
+      this.problems.push("the model has no inputs (every value is a constant; the IR needs at least one input)");
+    }
+
+    (g.node ?? []).forEach((n: any, i: number) => this.node(n, i));
+
+    const outputs: string[] = [];
+    for (const o of g.output ?? []) {
+      const elem = o.type?.tensorType?.elemType;
+      if (o.type && !o.type.tensorType) this.problems.push(`graph output '${o.name}' is not a tensor (sequence/map/optional types are not supported)`);
+      else if (elem !== undefined && elem !== DT.FLOAT && elem !== 0) this.problems.push(`graph output '${o.name}' has data type ${DT_NAME[elem] ?? elem} (float32 only)`);
+      else if (this.ints.has(o.name)) this.problems.push(`graph output '${o.name}' is an integer constant (float32 only)`);
+      outputs.push(o.name);
+    }
+
+    if (this.problems.length) {
+      const list = [...new Set(this.problems)];
+      throw new EdgennError("UNSUPPORTED", `ONNX model (opset ${this.opset}) uses ${list.length} unsupported feature(s):\n  - ${list.join("\n  - ")}`);
+    }
+
+    // Only the float constants something reads (or a graph output) go into the IR.
+    const read = new Set<string>(outputs);
+    for (const n of this.nodes) for (const x of n.inputs) read.add(x);
+    const constants = new Map<string, Constant>();
+    for (const [k, c] of this.floats) if (read.has(k)) constants.set(k, c);
+
+    const metadata: Record<string, unknown> = { format: "onnx", opset: this.opset };
+    if (g.name) metadata.name = g.name;
+    if (model.docString || g.docString) metadata.description = model.docString || g.docString;
+    if (model.producerName) metadata.producer = [model.producerName, model.producerVersion].filter(Boolean).join(" ");
+    if (model.irVersion) metadata.irVersion = toNum(model.irVersion);
+    if (model.modelVersion && toNum(model.modelVersion)) metadata.version = toNum(model.modelVersion);
+    for (const p of model.metadataProps ?? []) if (p.key && !(p.key in metadata)) metadata[p.key] = p.value;
+    return { graph: { inputs, outputs, nodes: this.nodes, constants }, metadata };
+  }
+
+  private addTensor(name: string, d: Decoded) {
+    if (d.kind === "float") this.floats.set(name, d.c);
+    else if (d.kind === "int") { this.ints.set(name, d.t); this.nonFloat.set(name, `'${name}' is an integer tensor`); }
+    else this.nonFloat.set(name, d.why);
+  }
+
+  private shapeOf(v: any): Dim[] | undefined {
+    const dims = v.type?.tensorType?.shape?.dim;
+    if (!dims) return undefined;
+    return dims.map((d: any, i: number) => {
+      if (d.dimParam) return String(d.dimParam).slice(0, 64);
+      if (Object.prototype.hasOwnProperty.call(d, "dimValue") && toNum(d.dimValue) >= 0) return toNum(d.dimValue);
+      return `unk_${i}`;
+    });
+  }
+
+  private valueInfo(v: any, where: string): ValueInfo | undefined {
+    const tt = v.type?.tensorType;
+    if (!tt) {
+      this.problems.push(`${where} '${v.name}' is not a tensor (sequence/map/optional types are not supported)`);
+      this.nonFloat.set(v.name, `'${v.name}' is not a tensor`);
+      return undefined;
+    }
+    if (tt.elemType !== DT.FLOAT) {
+      this.problems.push(`${where} '${v.name}' has data type ${DT_NAME[tt.elemType] ?? tt.elemType} (float32 only)`);
+      this.nonFloat.set(v.name, `'${v.name}' is ${DT_NAME[tt.elemType] ?? tt.elemType}`);
+      return undefined;
+    }
+    const shape = this.shapeOf(v);
+    if (!shape) { this.problems.push(`${where} '${v.name}' has no shape (rank unknown)`); return undefined; }
+    if (shape.every((d) => typeof d === "number")) this.staticShapes.set(v.name, shape as number[]);
+    return { name: v.name, dtype: "float32", shape };
+  }
+
+  private fresh(base: string): string {
+    let name = base, i = 1;
+    while (this.names.has(name)) name = `${base}_${i++}`;
+    this.names.add(name);
+    return name;
+  }
+
+  private emit(c: Ctx, op: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}, suffix = "") {
+    let name = suffix ? `${c.name}/${suffix}` : c.name;
+    if (this.nodeNames.has(name)) { let i = 1; while (this.nodeNames.has(`${name}_${i}`)) i++; name = `${name}_${i}`; }
+    this.nodeNames.add(name);
+    const clean: Record<string, AttrValue> = {};
+    for (const [k, v] of Object.entries(attrs)) if (v !== undefined) clean[k] = v;
+    this.nodes.push({ op, name, inputs, outputs, attrs: clean });
+  }
+
+  private constant(base: string, c: Constant): string {
+    const name = this.fresh(base);
+    this.floats.set(name, c);
+    return name;
+  }
+
+  private node(n: any, index: number) {
+    const op: string = n.opType ?? "";
+    const rawName: string = n.name && n.name.length <= 200 ? n.name : `${op}_${index}`;
+    const c: Ctx = {
+      op, name: this.nodeNames.has(rawName) ? `${rawName}_${index}` : rawName, opset: this.opset,
+      a: readAttrs(n),
+      ins: (n.input ?? []).map((x: string) => this.alias.get(x) ?? x),
+      outs: [...(n.output ?? [])],
+    };
+    const problem = (msg: string) => this.problems.push(`${op} '${c.name}' (opset ${c.opset}): ${msg}`);
+    if (n.domain && n.domain !== "ai.onnx") return problem(`domain '${n.domain}' is not supported`);
+    const handler = HANDLERS[op];
+    if (!handler) return problem("op is not supported");
+    for (const [k, v] of c.a) if (v && typeof v === "object" && "unsupportedAttrType" in v) problem(`attribute '${k}' has an unsupported type`);
+    // Float ops must not read integer tensors (the IR computes in float32); integer parameter inputs are read by the handler.
+    if (op !== "Constant") {
+      const dataInputs = PARAM_INPUTS[op] ? c.ins.slice(0, PARAM_INPUTS[op]!(c.opset)) : c.ins;
+      for (const x of dataInputs) if (x && this.nonFloat.has(x)) problem(`input ${this.nonFloat.get(x)} (float32 only)`);
+    }
+    handler(c, { problem, imp: this });
+  }
+
+  // ---- helpers for the handlers ----
+  isFloatConst(x: string) { return !!x && this.floats.has(x); }
+  floatConst(x: string) { return x ? this.floats.get(x) : undefined; }
+  intConst(x: string) { return x ? this.ints.get(x) : undefined; }
+  staticShape(x: string) { return this.staticShapes.get(x); }
+  setStaticShape(x: string, s: number[]) { this.staticShapes.set(x, s); }
+  isUsed(x: string) { return !!x && this.used.has(x); }
+  isGraphOutput(x: string) { return this.graphOutputs.has(x); }
+  setAlias(from: string, to: string) { this.alias.set(from, to); }
+  emitNode(c: Ctx, op: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}, suffix = "") { this.emit(c, op, inputs, outputs, attrs, suffix); }
+  newConstant(base: string, k: Constant) { return this.constant(base, k); }
+  newValue(base: string) { return this.fresh(base); }
+  addDecoded(name: string, d: Decoded) { this.addTensor(name, d); }
+}
+
+interface H { problem(msg: string): void; imp: Importer }
+type Handler = (c: Ctx, h: H) => void;
+
+/** How many leading inputs are float data (the rest are integer parameters read at import time), by op and opset. */
+const PARAM_INPUTS: Record<string, ((opset: number) => number) | undefined> = {
+  Reshape: () => 1, Slice: () => 1, Split: () => 1, Squeeze: () => 1, Unsqueeze: () => 1, Pad: () => 1,
+  Dropout: () => 1, Clip: () => 3,
+};
+
+function strides(shape: number[]): number[] {
+  const s = new Array<number>(shape.length);
+  for (let i = shape.length - 1, acc = 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  return s;
+}
+
+const attrOr = (c: Ctx, name: string, dflt: unknown): any => (c.a.has(name) ? c.a.get(name) : dflt);
+
+/** Fails the node (with a problem recorded) unless extra outputs beyond the first `keep` are absent or unread. */
+function onlyOutputs(c: Ctx, h: H, keep: number) {
+  c.outs.slice(keep).forEach((o, i) => {
+    if (o && (h.imp.isUsed(o))) h.problem(`output ${keep + i} ('${o}') is not supported (only the first ${keep} output(s))`);
+  });
+}
+
+/** An integer parameter that must be a constant input (or absent when `optional`). */
+function intsInput(c: Ctx, h: H, i: number, what: string, optional: boolean): number[] | undefined {
+  const x = c.ins[i] ?? "";
+  if (!x) {
+    if (!optional) h.problem(`${what} (input ${i}) is required`);
+    return undefined;
+  }
+  const t = h.imp.intConst(x);
+  if (!t) {
+    h.problem(`${what} (input ${i}, '${x}') must be a constant integer tensor (it is computed at run time)`);
+    return undefined;
+  }
+  return t.data.map(clampInt);
+}
+
+function floatScalarInput(c: Ctx, h: H, i: number, what: string): number | undefined {
+  const x = c.ins[i] ?? "";
+  if (!x) return undefined;
+  const k = h.imp.floatConst(x);
+  if (!k || k.data.length !== 1) { h.problem(`${what} (input ${i}, '${x}') must be a constant scalar`); return undefined; }
+  return k.data[0];
+}
+
+const unary = (ir: string, params: Record<string, number> = {}): Handler => (c, h) => {
+  onlyOutputs(c, h, 1);
+  const attrs: Record<string, AttrValue> = {};
+  for (const [k, d] of Object.entries(params)) attrs[k] = attrOr(c, k, d);
+  h.imp.emitNode(c, ir, [c.ins[0]], [c.outs[0]], attrs);
+  const s = h.imp.staticShape(c.ins[0]);
+  if (s && !ir.startsWith("Global")) h.imp.setStaticShape(c.outs[0], s);
+};
+
+const binary = (ir: string, variadic = false): Handler => (c, h) => {
+  if (c.opset < 7 && c.a.get("broadcast") === 1 && c.a.has("axis")) h.problem("legacy broadcast with 'axis' (opset < 7) is not supported");
+  const ins = c.ins;
+  if (!variadic && ins.length !== 2) return h.problem(`expected 2 inputs, got ${ins.length}`);
+  if (ins.length === 0) return h.problem("no inputs");
+  if (ins.length === 1) return h.imp.emitNode(c, "Identity", [ins[0]], [c.outs[0]]);
+  let acc = ins[0];
+  for (let i = 1; i < ins.length; i++) {
+    const out = i === ins.length - 1 ? c.outs[0] : h.imp.newValue(`${c.outs[0]}_partial${i}`);
+    h.imp.emitNode(c, ir, [acc, ins[i]], [out], {}, i === ins.length - 1 ? "" : `partial${i}`);
+    acc = out;
+  }
+};
+
+function softmax(ir: string): Handler {
+  return (c, h) => {
+    const x = c.ins[0], out = c.outs[0];
+    if (c.opset >= 13) return h.imp.emitNode(c, ir, [x], [out], { axis: attrOr(c, "axis", -1) });
+    // Before opset 13: the input is flattened to 2-D at `axis` and normalised over the second dim.
+    const axis = attrOr(c, "axis", 1);
+    const shape = h.imp.staticShape(x);
+    if (!shape) {
+      if (axis === -1) return h.imp.emitNode(c, ir, [x], [out], { axis: -1 });
+      return h.problem(`axis=${axis} before opset 13 flattens the input to 2-D; supported only when the input shape is static (a graph input) or axis=-1`);
+    }
+    const rank = shape.length, a = axis < 0 ? axis + rank : axis;
+    if (a < 0 || a > rank) return h.problem(`axis ${axis} is out of range for rank ${rank}`);
+    if (a === rank - 1) return h.imp.emitNode(c, ir, [x], [out], { axis: -1 });
+    const flat = h.imp.newValue(`${out}_flat`), soft = h.imp.newValue(`${out}_2d`);
+    h.imp.emitNode(c, "Flatten", [x], [flat], { axis: a }, "flatten");
+    h.imp.emitNode(c, ir, [flat], [soft], { axis: 1 }, "softmax");
+    h.imp.emitNode(c, "Reshape", [soft], [out], { shape }, "reshape");
+  };
+}
+
+function windowAttrs(c: Ctx, withDilations: boolean): Record<string, AttrValue> {
+  const attrs: Record<string, AttrValue> = {};
+  for (const k of ["strides", "pads", "auto_pad", ...(withDilations ? ["dilations"] : [])]) if (c.a.has(k)) attrs[k] = c.a.get(k);
+  return attrs;
+}
+
+function pool(ir: "MaxPool" | "AveragePool"): Handler {
+  return (c, h) => {
+    onlyOutputs(c, h, 1);
+    const kernel: number[] | undefined = c.a.get("kernel_shape");
+    if (!kernel) return h.problem("attribute 'kernel_shape' is required");
+    if (kernel.length < 1 || kernel.length > 2) return h.problem(`${kernel.length}-D pooling is not supported (1-D and 2-D)`);
+    const attrs = windowAttrs(c, ir === "MaxPool");
+    attrs.kernel_shape = kernel;
+    if (c.a.has("ceil_mode")) attrs.ceil_mode = c.a.get("ceil_mode");
+    if (ir === "AveragePool") attrs.count_include_pad = attrOr(c, "count_include_pad", 0);
+    if (ir === "AveragePool" && c.a.has("dilations") && (c.a.get("dilations") as number[]).some((d) => d !== 1)) return h.problem("dilated average pooling is not supported");
+    if (ir === "MaxPool" && attrOr(c, "storage_order", 0) !== 0 && h.imp.isUsed(c.outs[1] ?? "")) h.problem("storage_order=1 is not supported");
+    h.imp.emitNode(c, ir, [c.ins[0]], [c.outs[0]], attrs);
+  };
+}
+
+const HANDLERS: Record<string, Handler> = {
+  Constant(c, h) {
+    const out = c.outs[0];
+    const a = c.a;
+    if (a.has("value")) {
+      const d = decodeTensor(a.get("value"));
+      if (d.kind === "other") h.problem(d.why);
+      return h.imp.addDecoded(out, d);
+    }
+    if (a.has("value_float")) return h.imp.addDecoded(out, { kind: "float", c: { shape: [], data: Float32Array.of(a.get("value_float")) } });
+    if (a.has("value_floats")) { const v = a.get("value_floats"); return h.imp.addDecoded(out, { kind: "float", c: { shape: [v.length], data: Float32Array.from(v) } }); }
+    if (a.has("value_int")) return h.imp.addDecoded(out, { kind: "int", t: { shape: [], data: [a.get("value_int")] } });
+    if (a.has("value_ints")) { const v = a.get("value_ints"); return h.imp.addDecoded(out, { kind: "int", t: { shape: [v.length], data: v } }); }
+    h.problem(`value kind ${[...a.keys()].join(", ") || "(none)"} is not supported`);
+  },
+
+  Conv(c, h) {
+    const w = h.imp.floatConst(c.ins[1]);
+    if (!w) return h.problem(`the weights (input 1, '${c.ins[1]}') must be a float constant (initializer)`);
+    if (w.shape.length !== 3 && w.shape.length !== 4) return h.problem(`${w.shape.length - 2}-D convolution is not supported (1-D and 2-D)`);
+    const b = c.ins[2] ?? "";
+    if (b && !h.imp.isFloatConst(b)) return h.problem(`the bias (input 2, '${b}') must be a float constant`);
+    const kernel: number[] | undefined = c.a.get("kernel_shape");
+    if (kernel && kernel.some((k, i) => k !== w.shape[i + 2])) return h.problem(`kernel_shape [${kernel}] differs from the weights' [${w.shape.slice(2)}]`);
+    const attrs = windowAttrs(c, true);
+    attrs.group = attrOr(c, "group", 1);
+    h.imp.emitNode(c, "Conv", b ? [c.ins[0], c.ins[1], b] : [c.ins[0], c.ins[1]], [c.outs[0]], attrs);
+  },
+
+  Gemm(c, h) {
+    const [a, bName] = c.ins, cName = c.ins[2] ?? "";
+    const alpha = attrOr(c, "alpha", 1), beta = attrOr(c, "beta", 1);
+    const transA = attrOr(c, "transA", 0), transB = attrOr(c, "transB", 0);
+    const w = h.imp.floatConst(bName);
+    if (!w || w.shape.length !== 2) return h.problem(`B (input 1, '${bName}') must be a 2-D float constant (initializer)`);
+    const cConst = h.imp.floatConst(cName);
+    const n = transB ? w.shape[0] : w.shape[1];
+    let x = a;
+    if (transA) {
+      x = h.imp.newValue(`${a}_T`);
+      h.imp.emitNode(c, "Transpose", [a], [x], { perm: [1, 0] }, "transA");
+    }
+    let wName = bName;
+    if (alpha !== 1) wName = h.imp.newConstant(`${bName}_x_alpha`, { shape: w.shape, data: w.data.map((v) => v * alpha) });
+    const attrs: Record<string, AttrValue> = transB ? { transposeW: true } : {};
+    const out = c.outs[0];
+    // C as Dense bias when it is a constant broadcast along rows: shape [], [1], [N] or [1, N].
+    const cSize = cConst ? cConst.data.length : 0;
+    const rowBias = cConst && (cSize === 1 || (cSize === n && cConst.shape[cConst.shape.length - 1] === n && cConst.shape.length <= 2));
+    if (!cName || beta === 0) return h.imp.emitNode(c, "Dense", [x, wName], [out], attrs);
+    if (rowBias) {
+      const bias = new Float32Array(n);
+      for (let j = 0; j < n; j++) bias[j] = beta * cConst!.data[cSize === 1 ? 0 : j];
+      const biasName = h.imp.newConstant(`${c.name}_bias`, { shape: [n], data: bias });
+      return h.imp.emitNode(c, "Dense", [x, wName, biasName], [out], attrs);
+    }
+    const y = h.imp.newValue(`${out}_ab`);
+    h.imp.emitNode(c, "Dense", [x, wName], [y], attrs, "dense");
+    let cv = cName;
+    if (beta !== 1) {
+      if (cConst) cv = h.imp.newConstant(`${cName}_x_beta`, { shape: cConst.shape, data: cConst.data.map((v) => v * beta) });
+      else {
+        cv = h.imp.newValue(`${cName}_x_beta`);
+        h.imp.emitNode(c, "Mul", [cName, h.imp.newConstant(`${c.name}_beta`, { shape: [], data: Float32Array.of(beta) })], [cv], {}, "beta");
+      }
+    }
+    h.imp.emitNode(c, "Add", [y, cv], [out], {}, "addC");
+  },
+
+  MatMul(c, h) {
+    const w = h.imp.floatConst(c.ins[1]);
+    if (!w || w.shape.length !== 2) return h.problem(`B (input 1, '${c.ins[1]}') must be a 2-D float constant (MatMul of two run-time tensors is not supported)`);
+    h.imp.emitNode(c, "Dense", [c.ins[0], c.ins[1]], [c.outs[0]]);
+  },
+
+  Add: binary("Add"), Sub: binary("Sub"), Mul: binary("Mul"), Div: binary("Div"), Pow: binary("Pow"),
+  Max: binary("Max", true), Min: binary("Min", true),
+
+  Relu: unary("Relu"), Sigmoid: unary("Sigmoid"), Tanh: unary("Tanh"), Exp: unary("Exp"), Log: unary("Log"),
+  Sqrt: unary("Sqrt"), Abs: unary("Abs"), Neg: unary("Neg"), Softplus: unary("Softplus"), Erf: unary("Erf"),
+  Reciprocal: unary("Reciprocal"), HardSwish: unary("HardSwish"), Identity: unary("Identity"),
+  LeakyRelu: unary("LeakyRelu", { alpha: 0.01 }), Elu: unary("Elu", { alpha: 1 }),
+  HardSigmoid: unary("HardSigmoid", { alpha: 0.2, beta: 0.5 }),
+
+  Clip(c, h) {
+    let min: number | undefined, max: number | undefined;
+    if (c.opset < 11) {
+      min = c.a.get("min");
+      max = c.a.get("max");
+    } else {
+      min = floatScalarInput(c, h, 1, "min");
+      max = floatScalarInput(c, h, 2, "max");
+    }
+    const attrs: Record<string, AttrValue> = {};
+    if (min !== undefined && min !== -Infinity) attrs.min = min;
+    if (max !== undefined && max !== Infinity) attrs.max = max;
+    h.imp.emitNode(c, "Clip", [c.ins[0]], [c.outs[0]], attrs);
+  },
+
+  Softmax: softmax("Softmax"), LogSoftmax: softmax("LogSoftmax"),
+  MaxPool: pool("MaxPool"), AveragePool: pool("AveragePool"),
+  GlobalAveragePool: unary("GlobalAveragePool"), GlobalMaxPool: unary("GlobalMaxPool"),
+
+  BatchNormalization(c, h) {
+    onlyOutputs(c, h, 1);
+    if (attrOr(c, "training_mode", 0) !== 0) return h.problem("training_mode=1 is not supported (inference only)");
+    if (c.opset < 9 && attrOr(c, "spatial", 1) !== 1) return h.problem("spatial=0 is not supported");
+    const params = c.ins.slice(1, 5);
+    const bad = params.filter((p) => !h.imp.isFloatConst(p));
+    if (params.length !== 4 || bad.length) return h.problem(`scale, bias, mean and variance must be float constants (not: ${bad.join(", ") || "missing"})`);
+    h.imp.emitNode(c, "BatchNormalization", c.ins.slice(0, 5), [c.outs[0]], { epsilon: attrOr(c, "epsilon", 1e-5) });
+  },
+
+  Flatten: (c, h) => h.imp.emitNode(c, "Flatten", [c.ins[0]], [c.outs[0]], { axis: attrOr(c, "axis", 1) }),
+
+  Reshape(c, h) {
+    const shape = c.opset < 5 ? c.a.get("shape") : intsInput(c, h, 1, "shape", false);
+    if (!shape) return c.opset < 5 ? h.problem("attribute 'shape' is required") : undefined;
+    h.imp.emitNode(c, "Reshape", [c.ins[0]], [c.outs[0]], { shape, allowzero: attrOr(c, "allowzero", 0) });
+  },
+
+  Transpose(c, h) {
+    const k = h.imp.floatConst(c.ins[0]);
+    const perm: number[] | undefined = c.a.get("perm");
+    if (k) {
+      // Folded now: a transposed weight (PyTorch's Linear as Transpose + MatMul) must be a constant for Dense.
+      const r = k.shape.length, p = perm ?? [...Array(r).keys()].reverse();
+      if (p.length === r && [...p].sort().every((v, i) => v === i)) {
+        const shape = p.map((a) => k.shape[a]), src = strides(k.shape), data = new Float32Array(k.data.length);
+        const idx = new Array(r).fill(0);
+        for (let i = 0; i < data.length; i++) {
+          let off = 0;
+          for (let d = 0; d < r; d++) off += idx[d] * src[p[d]];
+          data[i] = k.data[off];
+          for (let d = r - 1; d >= 0 && ++idx[d] === shape[d]; d--) idx[d] = 0;
+        }
+        return h.imp.addDecoded(c.outs[0], { kind: "float", c: { shape, data } });
+      }
+    }
+    h.imp.emitNode(c, "Transpose", [c.ins[0]], [c.outs[0]], perm ? { perm } : {});
+  },
+
+  Concat: (c, h) => h.imp.emitNode(c, "Concat", c.ins.filter((x) => x), [c.outs[0]], { axis: attrOr(c, "axis", 0) }),
+
+  Split(c, h) {
+    const split = c.opset < 13 ? c.a.get("split") : intsInput(c, h, 1, "split", true);
+    if (c.a.has("num_outputs")) return h.problem("attribute 'num_outputs' (opset 18) is not supported");
+    const outs = c.outs.map((o, i) => o || h.imp.newValue(`${c.name}_unused${i}`));
+    const attrs: Record<string, AttrValue> = { axis: attrOr(c, "axis", 0) };
+    if (split && split.length) attrs.split = split;
+    h.imp.emitNode(c, "Split", [c.ins[0]], outs, attrs);
+  },
+
+  Slice(c, h) {
+    let starts, ends, axes, steps;
+    if (c.opset < 10) {
+      starts = c.a.get("starts"); ends = c.a.get("ends"); axes = c.a.get("axes");
+      if (!starts || !ends) return h.problem("attributes 'starts' and 'ends' are required");
+      starts = starts.map(clampInt); ends = ends.map(clampInt);
+    } else {
+      starts = intsInput(c, h, 1, "starts", false);
+      ends = intsInput(c, h, 2, "ends", false);
+      axes = intsInput(c, h, 3, "axes", true);
+      steps = intsInput(c, h, 4, "steps", true);
+      if (!starts || !ends) return;
+    }
+    const attrs: Record<string, AttrValue> = { starts, ends };
+    if (axes) attrs.axes = axes;
+    if (steps) attrs.steps = steps;
+    h.imp.emitNode(c, "Slice", [c.ins[0]], [c.outs[0]], attrs);
+  },
+
+  Squeeze(c, h) {
+    const axes = c.opset < 13 ? c.a.get("axes") : intsInput(c, h, 1, "axes", true);
+    h.imp.emitNode(c, "Squeeze", [c.ins[0]], [c.outs[0]], axes ? { axes } : {});
+  },
+
+  Unsqueeze(c, h) {
+    const axes = c.opset < 13 ? c.a.get("axes") : intsInput(c, h, 1, "axes", false);
+    if (!axes) return c.opset < 13 ? h.problem("attribute 'axes' is required") : undefined;
+    h.imp.emitNode(c, "Unsqueeze", [c.ins[0]], [c.outs[0]], { axes });
+  },
+
+  Pad(c, h) {
+    const mode = attrOr(c, "mode", "constant");
+    if (mode !== "constant") return h.problem(`mode '${mode}' is not supported (constant only)`);
+    let pads: number[] | undefined, value: number | undefined;
+    if (c.opset < 11) {
+      pads = c.a.get("pads") ?? c.a.get("paddings");
+      value = attrOr(c, "value", 0);
+      if (!pads) return h.problem("attribute 'pads' is required");
+    } else {
+      pads = intsInput(c, h, 1, "pads", false);
+      value = floatScalarInput(c, h, 2, "constant_value") ?? 0;
+      if (c.ins[3]) return h.problem("the 'axes' input (opset 18) is not supported");
+      if (!pads) return;
+    }
+    if (pads.some((p) => p < 0)) return h.problem(`negative pads [${pads}] (cropping) are not supported`);
+    h.imp.emitNode(c, "Pad", [c.ins[0]], [c.outs[0]], { pads, value: value ?? 0, mode: "constant" });
+  },
+
+  Dropout(c, h) {
+    onlyOutputs(c, h, 1);
+    if (c.opset >= 12 && c.ins[2]) {
+      const t = h.imp.intConst(c.ins[2]);
+      if (!t || t.data.some((v) => v !== 0)) return h.problem("training_mode must be a constant false (inference only)");
+    }
+    if (c.opset < 7 && attrOr(c, "is_test", 0) === 0) {
+      // Old opsets' training flag: inference runtimes treat it as a no-op all the same.
+    }
+    // Removed: the output is the input. A graph output still needs a producer: Identity then.
+    if (h.imp.isGraphOutput(c.outs[0])) h.imp.emitNode(c, "Identity", [c.ins[0]], [c.outs[0]]);
+    else h.imp.setAlias(c.outs[0], c.ins[0]);
+  },
+};
