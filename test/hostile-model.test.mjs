@@ -3,13 +3,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { uniform } from "./prng.mjs";
 import { EdgennError, Tensor, conv2d, dense, flatten, load, maxPool2d, readEnn, sequential, writeEnn } from "../dist/index.js";
 
 const mlp = readFileSync(new URL("../models/wdbc-mlp.enn", import.meta.url));
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => { a = (a + 0x6d2b79f5) >>> 0; let t = Math.imul(a ^ (a >>> 15), a | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
+const prng = uniform;
 
 test("every randomly damaged copy of the default model is refused (1000 copies)", async () => {
   const rand = prng(7);

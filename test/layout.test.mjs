@@ -2,13 +2,11 @@
 // network gives when written in NHWC (where no copies exist).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { uniform } from "./prng.mjs";
 import { InferenceSession, Tensor } from "../dist/index.js";
 
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => { a = (a + 0x6d2b79f5) >>> 0; let t = Math.imul(a ^ (a >>> 15), a | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1; };
-}
-const rand = prng(5);
+const unit = uniform(5);
+const rand = () => unit() * 2 - 1;
 const C = 6, H = 9, W = 7;
 const weights = new Map([
   ["w1", { shape: [C, C, 3, 3], data: Float32Array.from({ length: C * C * 9 }, rand) }],

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { readEnn, writeEnn } from "../../dist/format/enn.js";
+import { below } from "../prng.mjs";
 import { EdgennError } from "../../dist/errors.js";
 
 const MAGIC = [0x89, 0x45, 0x4e, 0x4e, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -130,14 +131,7 @@ test("trailing data after the end given by the prefix", () => {
 test("4000 random mutations (1-8 bytes set or bit-flipped, seeded) all throw EdgennError or are no-ops", () => {
   const { bytes } = small();
   const reference = readEnn(bytes);
-  let seed = 20240601;
-  const rand = (n) => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
+  const rand = below(20240601);
   let threw = 0;
   let noops = 0;
   for (let iter = 0; iter < 4000; iter++) {
@@ -173,14 +167,7 @@ test("4000 random mutations (1-8 bytes set or bit-flipped, seeded) all throw Edg
 
 test("2000 random header mutations WITH a valid checksum: EdgennError or a self-consistent result, never a crash", () => {
   const { bytes, H, S } = small();
-  let seed = 7;
-  const rand = (n) => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
+  const rand = below(7);
   const interesting = [0x22, 0x5b, 0x5d, 0x7b, 0x7d, 0x2c, 0x3a, 0x30, 0x39, 0x2d, 0x2e, 0x65, 0x5c, 0x00, 0xff, 0xc3];
   let accepted = 0;
   for (let iter = 0; iter < 2000; iter++) {

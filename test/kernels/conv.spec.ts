@@ -9,39 +9,9 @@ import {
   f32_dwconv2d, f32_dwconv2d_pack, f32_dwconv2d_packed_size,
 } from "../../assembly/conv/conv";
 import { conv_block_rows } from "../../assembly/conv/im2col";
+import { at, copy, data, guarded, guards_intact, random, reseed, same } from "./buffers";
 
-let seed: u32 = 2024;
-function rnd(): f32 { seed = seed * 1664525 + 1013904223; return <f32>((seed >>> 8) * (1.0 / 16777216.0)) * 2 - 1; }
-
-const GUARD: i32 = 8;
-const SENTINEL: f32 = -1234.5;
-
-/** n floats surrounded by GUARD sentinels on each side; the data starts at data(b). */
-function guarded(n: i32): StaticArray<f32> {
-  const b = new StaticArray<f32>(n + 2 * GUARD);
-  for (let i = 0; i < b.length; i++) b[i] = SENTINEL;
-  return b;
-}
-function random(n: i32): StaticArray<f32> {
-  const b = guarded(n);
-  for (let i = 0; i < n; i++) b[GUARD + i] = rnd();
-  return b;
-}
-function data(b: StaticArray<f32>): usize { return changetype<usize>(b) + (<usize>GUARD << 2); }
-function at(b: StaticArray<f32>, i: i32): f32 { return b[GUARD + i]; }
-function guards_intact(b: StaticArray<f32>, n: i32): bool {
-  for (let i = 0; i < GUARD; i++) if (b[i] != SENTINEL || b[GUARD + n + i] != SENTINEL) return false;
-  return true;
-}
-function copy(b: StaticArray<f32>): StaticArray<f32> {
-  const c = new StaticArray<f32>(b.length);
-  for (let i = 0; i < b.length; i++) c[i] = b[i];
-  return c;
-}
-function same(a: StaticArray<f32>, b: StaticArray<f32>): bool {
-  for (let i = 0; i < a.length; i++) if (reinterpret<u32>(a[i]) != reinterpret<u32>(b[i])) return false;
-  return true;
-}
+reseed(2024);
 
 const GENERAL: i32 = 0; // f32_conv2d
 const DEPTHWISE: i32 = 1; // f32_dwconv2d (groups == cin == cout)

@@ -6,38 +6,9 @@
 import {
   f32_avgpool2d, f32_channel_affine, f32_global_avgpool, f32_global_maxpool, f32_maxpool2d,
 } from "../../assembly/pool/pool";
+import { at, copy, data, guarded, guards_intact, random, reseed, same } from "./buffers";
 
-let seed: u32 = 99;
-function rnd(): f32 { seed = seed * 1664525 + 1013904223; return <f32>((seed >>> 8) * (1.0 / 16777216.0)) * 2 - 1; }
-
-const GUARD: i32 = 8;
-const SENTINEL: f32 = -1234.5;
-
-function guarded(n: i32): StaticArray<f32> {
-  const b = new StaticArray<f32>(n + 2 * GUARD);
-  for (let i = 0; i < b.length; i++) b[i] = SENTINEL;
-  return b;
-}
-function random(n: i32): StaticArray<f32> {
-  const b = guarded(n);
-  for (let i = 0; i < n; i++) b[GUARD + i] = rnd();
-  return b;
-}
-function data(b: StaticArray<f32>): usize { return changetype<usize>(b) + (<usize>GUARD << 2); }
-function at(b: StaticArray<f32>, i: i32): f32 { return b[GUARD + i]; }
-function guards_intact(b: StaticArray<f32>, n: i32): bool {
-  for (let i = 0; i < GUARD; i++) if (b[i] != SENTINEL || b[GUARD + n + i] != SENTINEL) return false;
-  return true;
-}
-function copy(b: StaticArray<f32>): StaticArray<f32> {
-  const c = new StaticArray<f32>(b.length);
-  for (let i = 0; i < b.length; i++) c[i] = b[i];
-  return c;
-}
-function same(a: StaticArray<f32>, b: StaticArray<f32>): bool {
-  for (let i = 0; i < a.length; i++) if (reinterpret<u32>(a[i]) != reinterpret<u32>(b[i])) return false;
-  return true;
-}
+reseed(99);
 
 const MAX: i32 = 0;
 const AVG_EXCLUDE_PAD: i32 = 1;

@@ -7,39 +7,8 @@
 // Also checked: elements past n are never written, x == y (in place) gives the same bits, and the same element
 // gets the same bits whether it falls in the SIMD body or a 1..3 element tail.
 import { f32_unary, UnaryOp } from "../../assembly/eltwise/unary";
+import { erf64, erfc64, sig64, ulp32 } from "./reference64";
 
-const SQRT_PI: f64 = 1.7724538509055159;
-function erfSeries(x: f64): f64 {
-  const x2 = x * x;
-  let term = x, sum = x;
-  for (let n = 1; n < 200; n++) {
-    term *= -x2 / <f64>n;
-    const add = term / <f64>(2 * n + 1);
-    sum += add;
-    if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-  }
-  return (2 / SQRT_PI) * sum;
-}
-function erfcCF(x: f64): f64 {
-  if (x == Infinity) return 0;
-  let f = x, C = x, D: f64 = 0;
-  for (let n = 1; n < 500; n++) {
-    const a = <f64>n / 2;
-    D = x + a * D; if (D == 0) D = 1e-300; D = 1 / D;
-    C = x + a / C; if (C == 0) C = 1e-300;
-    const delta = C * D;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  const xh = <f64><f32>x, xl = x - xh;
-  return Math.exp(-xh * xh) * Math.exp(-(2 * xh * xl + xl * xl)) / (SQRT_PI * f);
-}
-function erfc64(x: f64): f64 {
-  if (isNaN(x)) return NaN;
-  if (x < 0) return 2 - erfc64(-x);
-  return x < 2.5 ? 1 - erfSeries(x) : erfcCF(x);
-}
-function sig64(x: f64): f64 { return 1 / (1 + Math.exp(-x)); }
 
 const ALPHA: f32[] = [0, 0, -1.5, 0.1, 0, 0, 0, 0, 0, 0.2, 0, 0, 0.7, 0, 0, 0, 0, 0, 0, 0];
 const BETA: f32[] = [0, 0, 2.5, 0, 0, 0, 0, 0, 0, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
@@ -67,18 +36,12 @@ function reference(op: i32, xf: f32): f64 {
     case UnaryOp.Sqrt: return Math.sqrt(x);
     case UnaryOp.Log: return Math.log(x);
     case UnaryOp.Softplus: return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-    case UnaryOp.Erf: return isNaN(x) ? NaN : Math.abs(x) < 2.5 ? erfSeries(x) : 1 - erfc64(x);
+    case UnaryOp.Erf: return erf64(x);
     case UnaryOp.Reciprocal: return 1 / x;
   }
   return NaN;
 }
 
-function ulp32(r: f64): f64 {
-  const a = Math.abs(r);
-  if (a < 1.1754943508222875e-38) return 1.401298464324817e-45;
-  const e = <i32>((reinterpret<u32>(<f32>a) >> 23) & 0xFF) - 127;
-  return Math.pow(2, <f64>(min(e, 127) - 23));
-}
 
 /** Allowed |got - ref| for op at x. */
 function tolerance(op: i32, x: f64, r: f64): f64 {
