@@ -1,0 +1,15 @@
+// The one-file bundle (dist/bundle/edgenn.js, made by rollup) runs the default model like the modules do.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+
+test("the rollup bundle loads the default model and matches tfjs within 1e-5", async () => {
+  const { load, Tensor } = await import("../dist/bundle/edgenn.js");
+  const ref = JSON.parse(readFileSync(new URL("./models/wdbc-reference.json", import.meta.url), "utf8"));
+  const x = Float32Array.from(ref.standardized_features.flat());
+  const s = await load(readFileSync(new URL("../models/wdbc-mlp.enn", import.meta.url)));
+  const p = (await s.run({ input: new Tensor("float32", x, [x.length / 30, 30]) })).output.data;
+  const worst = Math.max(...ref.probabilities.map((q, i) => Math.abs(q - p[i])));
+  assert.ok(worst <= 1e-5, `max |diff| ${worst}`);
+  s.dispose();
+});
