@@ -29,7 +29,7 @@ export const ONNX_OPS: readonly string[] = Object.freeze([
   "Tanh", "Elu", "Exp", "Log", "Sqrt", "Abs", "Neg", "Softplus", "Erf", "Reciprocal", "HardSigmoid", "HardSwish",
   "Softmax", "LogSoftmax", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization",
   "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice", "Squeeze", "Unsqueeze", "Pad", "Identity", "Dropout",
-  "Constant",
+  "Constant", "LSTM", "GRU", "RNN",
 ]);
 
 /** An int64 (Long, LongBits or number) as a JS number; values past 2^53 lose precision (callers clamp). */
@@ -344,7 +344,7 @@ type Handler = (c: Ctx, h: H) => void;
 /** How many leading inputs are float data (the rest are integer parameters read at import time), by op and opset. */
 const PARAM_INPUTS: Record<string, ((opset: number) => number) | undefined> = {
   Reshape: () => 1, Slice: () => 1, Split: () => 1, Squeeze: () => 1, Unsqueeze: () => 1, Pad: () => 1,
-  Dropout: () => 1, Clip: () => 3,
+  Dropout: () => 1, Clip: () => 3, LSTM: () => 4, GRU: () => 4, RNN: () => 4,
 };
 
 function strides(shape: number[]): number[] {
@@ -451,7 +451,52 @@ function pool(ir: "MaxPool" | "AveragePool"): Handler {
   };
 }
 
+/**
+ * LSTM / GRU / RNN: W, R, B must be float constants; sequence_lens an integer constant (passed on as a float
+ * constant) or absent; initial states and peepholes float values. Unused outputs ("") get fresh names (the IR
+ * computes every named output); trailing unused ones are dropped.
+ */
+function recurrent(ir: "LSTM" | "GRU" | "RNN"): Handler {
+  return (c, h) => {
+    const names = ["X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c", "P"];
+    const maxIn = ir === "LSTM" ? 8 : 6;
+    if (c.ins.length > maxIn) return h.problem(`${c.ins.length} inputs (at most ${maxIn})`);
+    const ins = c.ins.slice();
+    let ok = true;
+    for (const i of [1, 2, 3]) {
+      if (ins[i] && !h.imp.isFloatConst(ins[i])) { h.problem(`${names[i]} (input ${i}, '${ins[i]}') must be a float constant (initializer)`); ok = false; }
+    }
+    if (!ins[1] || !ins[2]) { h.problem("W and R (inputs 1 and 2) are required"); ok = false; }
+    for (const i of [5, 6, 7]) {
+      if (ins[i] && h.imp.intConst(ins[i])) { h.problem(`${names[i]} (input ${i}) is an integer tensor (float32 only)`); ok = false; }
+    }
+    if (ins[4]) {
+      const t = h.imp.intConst(ins[4]);
+      if (!t) { h.problem(`sequence_lens (input 4, '${ins[4]}') must be a constant integer tensor (it is computed at run time)`); ok = false; }
+      else ins[4] = h.imp.newConstant(`${c.name}_sequence_lens`, { shape: t.shape, data: Float32Array.from(t.data) });
+    }
+    const attrs: Record<string, AttrValue> = {};
+    for (const k of ["hidden_size", "direction", "layout", "clip", "activations", "linear_before_reset", "input_forget"]) {
+      if (c.a.has(k) && (k !== "linear_before_reset" || ir === "GRU") && (k !== "input_forget" || ir === "LSTM")) attrs[k] = c.a.get(k);
+    }
+    const acts: string[] | undefined = c.a.get("activations");
+    const defaults = ir === "LSTM" ? ["sigmoid", "tanh", "tanh"] : ir === "GRU" ? ["sigmoid", "tanh"] : ["tanh"];
+    if (acts && !acts.every((a, i) => a.toLowerCase() === defaults[i % defaults.length] || (ir === "RNN" && a.toLowerCase() === "relu"))) {
+      h.problem(`activations [${acts}] are not supported (only ${defaults.join(", ")}${ir === "RNN" ? " or Relu" : ""})`); ok = false;
+    }
+    for (const k of ["activation_alpha", "activation_beta"]) if (c.a.has(k)) { h.problem(`attribute '${k}' is not supported`); ok = false; }
+    if (ir === "LSTM" && attrOr(c, "input_forget", 0) !== 0) { h.problem("input_forget=1 is not supported"); ok = false; }
+    if (!ok) return;
+    let outs = c.outs.slice(0, ir === "LSTM" ? 3 : 2);
+    while (outs.length > 1 && !h.imp.isUsed(outs[outs.length - 1])) outs.pop();
+    outs = outs.map((o, i) => (o && h.imp.isUsed(o) ? o : h.imp.newValue(`${c.name}_unused${i}`)));
+    while (ins.length && !ins[ins.length - 1]) ins.pop();
+    h.imp.emitNode(c, ir, ins, outs, attrs);
+  };
+}
+
 const HANDLERS: Record<string, Handler> = {
+  LSTM: recurrent("LSTM"), GRU: recurrent("GRU"), RNN: recurrent("RNN"),
   Constant(c, h) {
     const out = c.outs[0];
     const a = c.a;

@@ -4,10 +4,11 @@ import { Dense } from "./dense.js";
 import { binaryOps, softmaxOps, unaryOps } from "./eltwise.js";
 import { BatchNormalization } from "./norm.js";
 import { poolOps } from "./pool.js";
+import { rnnOps } from "./rnn.js";
 import { shapeOps } from "./shape.js";
 import type { OpDef } from "./types.js";
 
 export const OPS: Readonly<Record<string, OpDef>> = Object.freeze({
   Dense, Conv, BatchNormalization,
-  ...unaryOps, ...binaryOps, ...softmaxOps, ...poolOps, ...shapeOps,
+  ...unaryOps, ...binaryOps, ...softmaxOps, ...poolOps, ...shapeOps, ...rnnOps,
 });

@@ -32,6 +32,14 @@ export interface KernelExports {
   f32_softmax(outer: number, axisLen: number, inner: number, x: Ptr, y: Ptr, log: number): void;
   copy_strided32(rank: number, shape: Ptr, src: Ptr, srcStrides: Ptr, dst: Ptr, dstStrides: Ptr): void;
   fill32(dst: Ptr, n: number, bits: number): void;
+  f32_rnn_packed_size(k: number, h: number, g: number): number;
+  f32_rnn_pack(k: number, h: number, g: number, w: Ptr, wRowStride: number, packed: Ptr): void;
+  f32_lstm_step(batch: number, h: number, x: Ptr, xStride: number, hPrev: Ptr, hpStride: number, c: Ptr, cStride: number,
+    packed: Ptr, peep: Ptr, clip: number, hOut: Ptr, hoStride: number): void;
+  f32_gru_step(batch: number, h: number, x: Ptr, xStride: number, hPrev: Ptr, hpStride: number, packed: Ptr, packedH: Ptr,
+    rbh: Ptr, lbr: number, clip: number, hOut: Ptr, hoStride: number, scratch: Ptr): void;
+  f32_rnn_step(batch: number, h: number, x: Ptr, xStride: number, hPrev: Ptr, hpStride: number, packed: Ptr, relu: number,
+    clip: number, hOut: Ptr, hoStride: number): void;
 }
 
 /** Codes shared with assembly/eltwise/unary.ts. */

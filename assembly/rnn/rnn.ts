@@ -1,0 +1,252 @@
+// Recurrent cells with ONNX semantics (LSTM gates i,o,f,c; GRU z,r,h; simple RNN), one time step per call.
+//
+// The input projection of every time step (X·Wᵀ + Wb + Rb, one direction's gates side by side) is one packed
+// f32_gemm over all steps, done by the caller; these kernels add the recurrent part h_prev·Rᵀ and apply the
+// gate non-linearities and the state update while the gate values are still in registers:
+//   - R is packed by f32_rnn_pack into blocks of 8 hidden units: block j0 holds, for every k row, the 8 columns
+//     of each of its g gates side by side ([k][g][8], zero past h). One block is a GEMV of h_prev against
+//     g*8 columns: 2*g accumulators (8 for an LSTM), then the cell update for those 8 units.
+//   - Batch rows are done one after another (m = batch is small for recurrent models); the packed R of a
+//     moderate hidden size stays in L2 between rows.
+//   - Tails (h not a multiple of 8 or 4) load the gate values into zeroed lanes and store only the valid ones:
+//     nothing outside [0, h) of any row is read or written (the packed R is zero-padded instead).
+//   - clip (ONNX `clip`) bounds the input of every activation; pass +Infinity for none.
+//   - h_out must not overlap h_prev (every unit reads all of h_prev); the LSTM cell state c is updated in place.
+import { madd } from "../math/madd";
+import { sigmoid_f32x4, tanh_f32x4 } from "../math/activation";
+import { clamp4, load_partial, store_partial } from "../util/lanes";
+
+/** Hidden units per packed block. */
+const NB: i32 = 8;
+
+/** Floats of a packed recurrent matrix: k inputs, h hidden units, g gates. */
+export function f32_rnn_packed_size(k: i32, h: i32, g: i32): i32 {
+  return (h + NB - 1) / NB * NB * g * k;
+}
+
+/**
+ * Packs the rows of g gates of h units each (row q*h + j of W is gate q, unit j; W[row][kk] at
+ * w + 4*(row*w_row_stride + kk), kk < k) into f32_rnn_packed_size(k, h, g) floats at `packed`.
+ * ONNX's R [g*h][h] for one direction is w_row_stride = k = h.
+ */
+export function f32_rnn_pack(k: i32, h: i32, g: i32, w: usize, w_row_stride: i32, packed: usize): void {
+  let p = packed;
+  for (let j0 = 0; j0 < h; j0 += NB) {
+    for (let kk = 0; kk < k; kk++) {
+      for (let q = 0; q < g; q++) {
+        for (let j = 0; j < NB; j++) {
+          const row = q * h + j0 + j;
+          store<f32>(p, j0 + j < h ? load<f32>(w + ((<usize>row * w_row_stride + kk) << 2)) : 0);
+          p += 4;
+        }
+      }
+    }
+  }
+}
+
+// n (any) floats at p into a v128: all four for n >= 4, none (zeros) for n <= 0, else the low n lanes.
+@inline function ld(p: usize, n: i32): v128 {
+  if (n >= 4) return v128.load(p);
+  if (n <= 0) return f32x4.splat(0);
+  return load_partial(p, n);
+}
+@inline function st(p: usize, v: v128, n: i32): void {
+  if (n >= 4) v128.store(p, v);
+  else if (n > 0) store_partial(p, v, n);
+}
+
+// One LSTM cell update for four units (n valid lanes) whose gate pre-activations are ai, ao, af, ac.
+@inline function lstm_cell(ai: v128, ao: v128, af: v128, ac: v128, cp: usize, peep: usize, h: i32, j: i32, hout: usize, n: i32, lo: v128, hi: v128): void {
+  if (n <= 0) return;
+  const jb = <usize>j << 2;
+  const cprev = ld(cp + jb, n);
+  if (peep != 0) {
+    ai = madd(ld(peep + jb, n), cprev, ai); // P = [i | o | f]
+    af = madd(ld(peep + ((<usize>(2 * h) << 2) + jb), n), cprev, af);
+  }
+  const i = sigmoid_f32x4(clamp4(ai, lo, hi));
+  const f = sigmoid_f32x4(clamp4(af, lo, hi));
+  const g = tanh_f32x4(clamp4(ac, lo, hi));
+  const c = madd(f, cprev, f32x4.mul(i, g));
+  if (peep != 0) ao = madd(ld(peep + ((<usize>h << 2) + jb), n), c, ao);
+  const o = sigmoid_f32x4(clamp4(ao, lo, hi));
+  st(cp + jb, c, n);
+  st(hout + jb, f32x4.mul(o, tanh_f32x4(c)), n);
+}
+
+/**
+ * One LSTM step (ONNX, gates i,o,f,c) for `batch` rows of h units:
+ *   gates = x[b] + h_prev[b]·Rᵀ;  i = σ(gi + Pi⊙c), f = σ(gf + Pf⊙c), g = tanh(gc), c' = f⊙c + i⊙g,
+ *   o = σ(go + Po⊙c'), h_out[b] = o⊙tanh(c').
+ * x[b] (4h floats: the input projection with both biases, order i,o,f,c) at x + 4*b*x_stride; h_prev[b] at
+ * h_prev + 4*b*hp_stride; c[b] (read and updated in place) at c + 4*b*c_stride; h_out[b] at h_out + 4*b*ho_stride.
+ * packed = f32_rnn_pack(h, h, 4, R) ; peep = P [3h] (i,o,f) or 0; clip = +Infinity for none.
+ */
+export function f32_lstm_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, c: usize, c_stride: i32,
+  packed: usize, peep: usize, clip: f32, h_out: usize, ho_stride: i32): void {
+  const hi = f32x4.splat(clip), lo = f32x4.splat(-clip);
+  const hb = <usize>h << 2;
+  for (let b = 0; b < batch; b++) {
+    const xr = x + (<usize>b * x_stride << 2), hp = h_prev + (<usize>b * hp_stride << 2);
+    const cr = c + (<usize>b * c_stride << 2), ho = h_out + (<usize>b * ho_stride << 2);
+    const hend = hp + hb;
+    let w = packed;
+    for (let j0 = 0; j0 < h; j0 += NB) {
+      const nr = h - j0;
+      const xj = xr + (<usize>j0 << 2);
+      let i0: v128, i1: v128, o0: v128, o1: v128, f0: v128, f1: v128, g0: v128, g1: v128;
+      if (nr >= NB) {
+        i0 = v128.load(xj); i1 = v128.load(xj, 16);
+        o0 = v128.load(xj + hb); o1 = v128.load(xj + hb, 16);
+        f0 = v128.load(xj + 2 * hb); f1 = v128.load(xj + 2 * hb, 16);
+        g0 = v128.load(xj + 3 * hb); g1 = v128.load(xj + 3 * hb, 16);
+      } else {
+        i0 = ld(xj, nr); i1 = ld(xj + 16, nr - 4);
+        o0 = ld(xj + hb, nr); o1 = ld(xj + hb + 16, nr - 4);
+        f0 = ld(xj + 2 * hb, nr); f1 = ld(xj + 2 * hb + 16, nr - 4);
+        g0 = ld(xj + 3 * hb, nr); g1 = ld(xj + 3 * hb + 16, nr - 4);
+      }
+      for (let p = hp; p < hend; p += 4) {
+        const s = v128.load32_splat(p);
+        i0 = madd(s, v128.load(w), i0); i1 = madd(s, v128.load(w, 16), i1);
+        o0 = madd(s, v128.load(w, 32), o0); o1 = madd(s, v128.load(w, 48), o1);
+        f0 = madd(s, v128.load(w, 64), f0); f1 = madd(s, v128.load(w, 80), f1);
+        g0 = madd(s, v128.load(w, 96), g0); g1 = madd(s, v128.load(w, 112), g1);
+        w += 128;
+      }
+      lstm_cell(i0, o0, f0, g0, cr, peep, h, j0, ho, nr, lo, hi);
+      lstm_cell(i1, o1, f1, g1, cr, peep, h, j0 + 4, ho, nr - 4, lo, hi);
+    }
+  }
+}
+
+// GRU output for four units: h = (1 - z)⊙ĥ + z⊙h_prev.
+@inline function gru_out(z: v128, hh: v128, hprev: v128): v128 {
+  return f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1.0), z), hh), f32x4.mul(z, hprev));
+}
+
+// linear_before_reset = 1, four units: ĥ = tanh(xh + r⊙(h_prev·Rhᵀ + Rbh)).
+@inline function gru_cell_lbr(az: v128, ar: v128, ah: v128, xr: usize, hp: usize, h: i32, j: i32, hout: usize, n: i32, lo: v128, hi: v128): void {
+  if (n <= 0) return;
+  const jb = <usize>j << 2;
+  const z = sigmoid_f32x4(clamp4(az, lo, hi));
+  const r = sigmoid_f32x4(clamp4(ar, lo, hi));
+  const hh = tanh_f32x4(clamp4(madd(r, ah, ld(xr + ((<usize>(2 * h)) << 2) + jb, n)), lo, hi));
+  st(hout + jb, gru_out(z, hh, ld(hp + jb, n)), n);
+}
+
+/**
+ * One GRU step (ONNX, gates z,r,h) for `batch` rows of h units. x[b] (3h floats, order z,r,h) is the input
+ * projection plus Wb, plus Rb for z and r, plus Rbh for h only when linear_before_reset = 0.
+ *   lbr = 1: packed = f32_rnn_pack(h, h, 3, R); rbh = Rbh [h] (or 0 = zeros); packed_h and scratch unused.
+ *            ĥ = tanh(xh + r⊙(h_prev·Rhᵀ + Rbh))
+ *   lbr = 0: packed = f32_rnn_pack(h, h, 2, R) (z, r), packed_h = f32_rnn_pack(h, h, 1, R + 2h rows);
+ *            scratch: 2h floats. ĥ = tanh(xh + (r⊙h_prev)·Rhᵀ)
+ * z = σ(xz + h_prev·Rzᵀ), r = σ(xr + h_prev·Rrᵀ), h_out = (1 - z)⊙ĥ + z⊙h_prev. Strides as f32_lstm_step.
+ */
+export function f32_gru_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, packed_h: usize,
+  rbh: usize, lbr: i32, clip: f32, h_out: usize, ho_stride: i32, scratch: usize): void {
+  const hi = f32x4.splat(clip), lo = f32x4.splat(-clip);
+  const hb = <usize>h << 2;
+  for (let b = 0; b < batch; b++) {
+    const xr = x + (<usize>b * x_stride << 2), hp = h_prev + (<usize>b * hp_stride << 2);
+    const ho = h_out + (<usize>b * ho_stride << 2);
+    const hend = hp + hb;
+    let w = packed;
+    if (lbr != 0) {
+      for (let j0 = 0; j0 < h; j0 += NB) {
+        const nr = h - j0;
+        const xj = xr + (<usize>j0 << 2);
+        let z0 = ld(xj, nr), z1 = ld(xj + 16, nr - 4);
+        let r0 = ld(xj + hb, nr), r1 = ld(xj + hb + 16, nr - 4);
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+        if (rbh != 0) { a0 = ld(rbh + (<usize>j0 << 2), nr); a1 = ld(rbh + (<usize>j0 << 2) + 16, nr - 4); }
+        for (let p = hp; p < hend; p += 4) {
+          const s = v128.load32_splat(p);
+          z0 = madd(s, v128.load(w), z0); z1 = madd(s, v128.load(w, 16), z1);
+          r0 = madd(s, v128.load(w, 32), r0); r1 = madd(s, v128.load(w, 48), r1);
+          a0 = madd(s, v128.load(w, 64), a0); a1 = madd(s, v128.load(w, 80), a1);
+          w += 96;
+        }
+        gru_cell_lbr(z0, r0, a0, xr, hp, h, j0, ho, nr, lo, hi);
+        gru_cell_lbr(z1, r1, a1, xr, hp, h, j0 + 4, ho, nr - 4, lo, hi);
+      }
+      continue;
+    }
+    // linear_before_reset = 0: z and r⊙h_prev for every unit first (scratch), then the candidate.
+    const zs = scratch, rs = scratch + hb;
+    for (let j0 = 0; j0 < h; j0 += NB) {
+      const nr = h - j0;
+      const jb = <usize>j0 << 2;
+      const xj = xr + jb;
+      let z0 = ld(xj, nr), z1 = ld(xj + 16, nr - 4);
+      let r0 = ld(xj + hb, nr), r1 = ld(xj + hb + 16, nr - 4);
+      for (let p = hp; p < hend; p += 4) {
+        const s = v128.load32_splat(p);
+        z0 = madd(s, v128.load(w), z0); z1 = madd(s, v128.load(w, 16), z1);
+        r0 = madd(s, v128.load(w, 32), r0); r1 = madd(s, v128.load(w, 48), r1);
+        w += 64;
+      }
+      st(zs + jb, sigmoid_f32x4(clamp4(z0, lo, hi)), nr);
+      st(zs + jb + 16, sigmoid_f32x4(clamp4(z1, lo, hi)), nr - 4);
+      st(rs + jb, f32x4.mul(sigmoid_f32x4(clamp4(r0, lo, hi)), ld(hp + jb, nr)), nr);
+      st(rs + jb + 16, f32x4.mul(sigmoid_f32x4(clamp4(r1, lo, hi)), ld(hp + jb + 16, nr - 4)), nr - 4);
+    }
+    w = packed_h;
+    const rend = rs + hb;
+    for (let j0 = 0; j0 < h; j0 += NB) {
+      const nr = h - j0;
+      const jb = <usize>j0 << 2;
+      const xj = xr + 2 * hb + jb;
+      let a0 = ld(xj, nr), a1 = ld(xj + 16, nr - 4);
+      for (let p = rs; p < rend; p += 4) {
+        const s = v128.load32_splat(p);
+        a0 = madd(s, v128.load(w), a0); a1 = madd(s, v128.load(w, 16), a1);
+        w += 32;
+      }
+      st(ho + jb, gru_out(ld(zs + jb, nr), tanh_f32x4(clamp4(a0, lo, hi)), ld(hp + jb, nr)), nr);
+      st(ho + jb + 16, gru_out(ld(zs + jb + 16, nr - 4), tanh_f32x4(clamp4(a1, lo, hi)), ld(hp + jb + 16, nr - 4)), nr - 4);
+    }
+  }
+}
+
+@inline function rnn_act(v: v128, relu: i32, lo: v128, hi: v128): v128 {
+  const a = clamp4(v, lo, hi);
+  return relu != 0 ? f32x4.pmax(a, f32x4.splat(0)) : tanh_f32x4(a);
+}
+
+/**
+ * One simple-RNN step: h_out[b] = act(x[b] + h_prev[b]·Rᵀ), act = tanh (relu = 0) or relu (relu = 1).
+ * x[b] (h floats) is the input projection with both biases; packed = f32_rnn_pack(h, h, 1, R). Strides as
+ * f32_lstm_step. Two blocks (16 units) at a time: 4 independent accumulator chains.
+ */
+export function f32_rnn_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, relu: i32,
+  clip: f32, h_out: usize, ho_stride: i32): void {
+  const hi = f32x4.splat(clip), lo = f32x4.splat(-clip);
+  const hb = <usize>h << 2;
+  const block_bytes = hb << 3; // h rows of 8 floats
+  for (let b = 0; b < batch; b++) {
+    const xr = x + (<usize>b * x_stride << 2), hp = h_prev + (<usize>b * hp_stride << 2);
+    const ho = h_out + (<usize>b * ho_stride << 2);
+    const hend = hp + hb;
+    for (let j0 = 0; j0 < h; j0 += 2 * NB) {
+      const nr = h - j0;
+      const jb = <usize>j0 << 2;
+      let w0 = packed + <usize>(j0 / NB) * block_bytes;
+      // A missing second block aliases the first (computed, not stored).
+      let w1 = nr > NB ? w0 + block_bytes : w0;
+      let a0 = ld(xr + jb, nr), a1 = ld(xr + jb + 16, nr - 4);
+      let a2 = ld(xr + jb + 32, nr - 8), a3 = ld(xr + jb + 48, nr - 12);
+      for (let p = hp; p < hend; p += 4) {
+        const s = v128.load32_splat(p);
+        a0 = madd(s, v128.load(w0), a0); a1 = madd(s, v128.load(w0, 16), a1);
+        a2 = madd(s, v128.load(w1), a2); a3 = madd(s, v128.load(w1, 16), a3);
+        w0 += 32; w1 += 32;
+      }
+      st(ho + jb, rnn_act(a0, relu, lo, hi), nr);
+      st(ho + jb + 16, rnn_act(a1, relu, lo, hi), nr - 4);
+      st(ho + jb + 32, rnn_act(a2, relu, lo, hi), nr - 8);
+      st(ho + jb + 48, rnn_act(a3, relu, lo, hi), nr - 12);
+    }
+  }
+}
