@@ -9,10 +9,15 @@
  *   console.log(output.data);                                      // Float32Array
  *   session.dispose();
  *
+ * The same API as onnxruntime-web, so apps written for it run unchanged (docs/switching-from-onnxruntime.md):
+ *   const session = await InferenceSession.create("model.onnx", { executionProviders: ["wasm"] });
+ *
  * Models come from .enn weight files (docs/format.md), ONNX files (imported on load; `importOnnx` is in the
  * separate entry "edgenn/onnx" so that bundles without ONNX do not carry protobufjs), or `sequential(...)`.
  */
 export { load, InferenceSession, type SessionOptions, type InputInfo } from "./session.js";
+// onnxruntime-web's face (InferenceSession.create, env, ...): docs/switching-from-onnxruntime.md.
+export { env, type Env, type LogLevel, type OrtSessionOptions, type ExecutionProvider, type TensorLike, type Fetches, type RunOptions, type ValueMetadata } from "./ort.js";
 export { Tensor, type DataType } from "./tensor.js";
 export { EdgennError, type ErrorCode } from "./errors.js";
 export { features, type Variant, type WasmOptions } from "./wasm/loader.js";

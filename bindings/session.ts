@@ -8,6 +8,7 @@ import { ENN_MAGIC, readEnn } from "./format/enn.js";
 import { graphToJson, parseGraph, type Constant, type Graph } from "./ir/graph.js";
 import { fuse, type FusionReport } from "./ir/passes.js";
 import { OPS } from "./ops/registry.js";
+import { createArgs, feedData, fetchList, fillOutput, outputMetadata, type Fetches, type OrtSessionOptions, type RunOptions, type TensorLike, type ValueMetadata } from "./ort.js";
 import { makePlan, runPlan, type Plan, type PlanRuntime } from "./plan/plan.js";
 import { describe, Tensor } from "./tensor.js";
 import { instantiateKernels, readSource, type Variant, type WasmOptions } from "./wasm/loader.js";
@@ -58,6 +59,7 @@ export class InferenceSession {
   private arenaBase = -1;
   private maxPlans: number;
   private disposed = false;
+  private outMeta?: readonly ValueMetadata[];
 
   private constructor(graph: Graph, mem: LinearMemory, variant: Variant, metadata: Record<string, unknown>, fusion: FusionReport, maxPlans: number) {
     this.graph = graph;
@@ -87,46 +89,80 @@ export class InferenceSession {
     return session;
   }
 
-  /** Runs the model. Inputs are copied, never modified; outputs are fresh tensors owned by the caller. */
-  async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor<"float32">>> {
-    return this.runSync(feeds);
+  /**
+   * onnxruntime-web's factory: a path or URL (read from the file system in Node, Deno and Bun, fetched
+   * elsewhere), a Uint8Array or Buffer, or an ArrayBuffer [, byteOffset [, byteLength]]; ORT's session options
+   * (executionProviders, ...) or edgenn's. See docs/switching-from-onnxruntime.md.
+   */
+  static async create(source: string | URL | Uint8Array | ArrayBufferLike, ...rest: (OrtSessionOptions | number | undefined)[]): Promise<InferenceSession> {
+    const { source: src, options } = createArgs(source, ...rest);
+    try {
+      return await load(src, options);
+    } catch (e) {
+      if (options.sources && e instanceof Error && /edgenn-\w+\.wasm/.test(e.message)) e.message += " (located through env.wasm.wasmPaths)";
+      throw e;
+    }
   }
 
-  runSync(feeds: Record<string, Tensor>): Record<string, Tensor<"float32">> {
+  /**
+   * Runs the model. Inputs are copied, never modified; outputs are fresh tensors owned by the caller.
+   * `fetches` (onnxruntime-web's): output names, or { name: null | preallocated tensor }; else all outputs.
+   * Feeds are any { type: "float32", data, dims } (onnxruntime's own Tensors too); run options are ignored.
+   */
+  async run(feeds: Record<string, Tensor | TensorLike>, fetches?: Fetches | RunOptions, _options?: RunOptions): Promise<Record<string, Tensor<"float32">>> {
+    return this.runSync(feeds, fetches);
+  }
+
+  runSync(feeds: Record<string, Tensor | TensorLike>, fetches?: Fetches | RunOptions): Record<string, Tensor<"float32">> {
     if (this.disposed) throw new EdgennError("DISPOSED", "run() on a disposed session");
     if (!feeds || typeof feeds !== "object") throw new EdgennError("BAD_INPUT", `run() takes an object of named tensors, got ${describe(feeds)}`);
     for (const name of Object.keys(feeds)) {
       if (!this.inputNames.includes(name)) throw new EdgennError("BAD_INPUT", `unknown input '${name}' (the model's inputs: ${this.inputNames.join(", ")})`);
     }
+    const want = fetchList(this.outputNames, fetches);
     const shapes = new Map<string, number[]>();
+    const values = new Map<string, Float32Array>();
     for (const info of this.inputs) {
       const t = feeds[info.name];
       if (t === undefined) throw new EdgennError("BAD_INPUT", `missing input '${info.name}' (${info.dtype} [${info.shape}])`);
-      if (!t || typeof t !== "object" || !("dims" in t) || !("data" in t)) throw new EdgennError("BAD_INPUT", `input '${info.name}' must be a Tensor, got ${describe(t)}`);
-      if (t.type !== "float32" || !(t.data instanceof Float32Array)) throw new EdgennError("BAD_INPUT", `input '${info.name}' must be float32, got ${t.type}`);
-      const dims = [...t.dims];
+      const { data, dims } = feedData(info.name, t, `[${info.shape}]`);
       const ok = dims.length === info.shape.length && info.shape.every((d, i) => typeof d === "string" || d === dims[i]);
       if (!ok) throw new EdgennError("BAD_INPUT", `input '${info.name}' has shape [${dims}], the model expects [${info.shape}]`);
-      if (t.data.length !== dims.reduce((a, b) => a * b, 1)) throw new EdgennError("BAD_INPUT", `input '${info.name}': data has ${t.data.length} values for shape [${dims}]`);
+      if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new EdgennError("BAD_INPUT", `input '${info.name}': data has ${data.length} values for shape [${dims}]`);
       shapes.set(info.name, dims);
+      values.set(info.name, data);
     }
     const plan = this.planFor(shapes);
     const buf = () => this.mem.k.memory.buffer;
     for (const info of this.inputs) {
-      const data = feeds[info.name].data as Float32Array;
+      const data = values.get(info.name)!;
       new Float32Array(buf(), plan.address.get(info.name)!, data.length).set(data);
     }
     runPlan(plan, this.mem.k, this.arenaBase);
     const out: Record<string, Tensor<"float32">> = {};
-    for (const name of this.outputNames) {
+    for (const name of want.names) {
       const c = this.graph.constants.get(name);
       const shape = c ? c.shape : plan.shapes.get(name)!;
       const n = shape.reduce((a, b) => a * b, 1);
       const data = c ? c.data.slice() : new Float32Array(buf(), plan.address.get(name)!, n).slice();
       out[name] = new Tensor("float32", data, shape);
+      const into = want.into.get(name);
+      if (into) out[name] = fillOutput(name, out[name], into) as Tensor<"float32">;
     }
     return out;
   }
+
+  /** onnxruntime-web 1.22's input metadata: [{ name, isTensor: true, type, shape }]. */
+  get inputMetadata(): readonly ValueMetadata[] {
+    return this.inputs.map((i) => ({ name: i.name, isTensor: true, type: i.dtype, shape: [...i.shape] }));
+  }
+  /** The same for the outputs, their shapes by shape inference (symbolic dims named as in the inputs). */
+  get outputMetadata(): readonly ValueMetadata[] {
+    return (this.outMeta ??= Object.freeze(outputMetadata(this.graph)));
+  }
+  /** onnxruntime-web's profiling hooks: no-ops. */
+  startProfiling(): void {}
+  endProfiling(): void {}
 
   /** Bytes of wasm memory this session holds: packed weights plus the largest activation arena. */
   get memory(): { weights: number; arena: number; total: number } {

@@ -1,0 +1,230 @@
+/**
+ * The onnxruntime-web face of edgenn: `env`, and how ORT's calling conventions map onto a session —
+ * `InferenceSession.create`'s arguments and options, feeds as any tensor-shaped object, fetches, and the
+ * value metadata. The session class (session.ts) calls in here; docs/switching-from-onnxruntime.md is the
+ * user's view of the same (what is supported, what is accepted and ignored, what fails and how).
+ */
+import { EdgennError } from "./errors.js";
+import type { Graph } from "./ir/graph.js";
+import { OPS } from "./ops/registry.js";
+import { describe, Tensor } from "./tensor.js";
+import type { Variant, WasmOptions } from "./wasm/loader.js";
+
+export type LogLevel = "verbose" | "info" | "warning" | "error" | "fatal";
+type WasmPaths = string | URL | Record<string, string | URL>;
+
+/** onnxruntime-web's `env`. Only `wasm.wasmPaths` and `logLevel` change what edgenn does. */
+export interface Env {
+  /** "verbose" | "info" | "warning" (default) | "error" | "fatal"; below "warning" edgenn prints nothing. */
+  logLevel: LogLevel;
+  debug: boolean;
+  wasm: {
+    /** Accepted, ignored: edgenn runs one thread per session. */
+    numThreads?: number;
+    /** Accepted, ignored: edgenn always runs SIMD-128 kernels (relaxed SIMD where the engine has it). */
+    simd?: boolean;
+    /** Accepted, ignored. */
+    proxy?: boolean;
+    /**
+     * Where edgenn's kernel binaries are served: a prefix ("/assets/" + "edgenn-simd.wasm") or a map
+     * { "edgenn-simd.wasm": url, "edgenn-relaxed.wasm": url }. Other keys (ORT's own files) are ignored.
+     */
+    wasmPaths?: WasmPaths;
+    [knob: string]: unknown;
+  };
+  /** Accepted, ignored (there is no WebGPU or WebNN provider). */
+  webgpu: Record<string, unknown>;
+  webnn: Record<string, unknown>;
+  [knob: string]: unknown;
+}
+
+export const env: Env = { logLevel: "warning", debug: false, wasm: { numThreads: 1, simd: true, proxy: false }, webgpu: {}, webnn: {} };
+
+/** A value run() accepts as a feed: edgenn's Tensor, onnxruntime's (any copy), or any { type, data, dims }. */
+export interface TensorLike {
+  readonly type: string;
+  readonly data: ArrayLike<number> | ArrayLike<bigint>;
+  readonly dims: readonly number[];
+  readonly location?: string;
+}
+export type ExecutionProvider = string | { readonly name: string; readonly [option: string]: unknown };
+/** onnxruntime-web's session options plus edgenn's own (variant, sources, maxPlans). */
+export interface OrtSessionOptions extends WasmOptions {
+  /** "wasm" and "cpu" are edgenn's; others (webgpu, webnn, cuda, ...) fall back to it with one warning. */
+  executionProviders?: readonly ExecutionProvider[];
+  /** "cpu" only (outputs are always typed arrays on the CPU). */
+  preferredOutputLocation?: string | Readonly<Record<string, string>>;
+  maxPlans?: number;
+  /** ORT's native knobs (intraOpNumThreads, graphOptimizationLevel, ...): accepted, ignored. */
+  [knob: string]: unknown;
+}
+export type Fetches = readonly string[] | Readonly<Record<string, TensorLike | null>>;
+/** Run options (logSeverityLevel, tag, ...): accepted, ignored. */
+export type RunOptions = Readonly<Record<string, unknown>>;
+
+const PROVIDERS = ["wasm", "cpu"];
+let warned = false;
+const badArg = (msg: string) => new EdgennError("BAD_INPUT", msg);
+const tag = (x: unknown) => Object.prototype.toString.call(x).slice(8, -1);
+const g = globalThis as any;
+const hasFileSystem = () => Boolean(g.process?.versions?.node || g.Deno || g.Bun);
+
+/** A string path or URL as a source: the file system where there is one, else a URL relative to the page. */
+function locate(s: string | URL): string | URL {
+  if (s instanceof URL || hasFileSystem() || /^[a-z][a-z0-9+.-]*:/i.test(s) || !g.location?.href) return s;
+  return new URL(s, g.location.href);
+}
+
+/** `InferenceSession.create`'s overloads (path, bytes, ArrayBuffer[, byteOffset[, byteLength]][, options]). */
+export function createArgs(arg0: unknown, arg1?: unknown, arg2?: unknown, arg3?: unknown): { source: Uint8Array | URL | string; options: WasmOptions & { maxPlans?: number } } {
+  let source: Uint8Array | URL | string;
+  let options: unknown = arg1;
+  if (typeof arg0 === "string" || arg0 instanceof URL) source = locate(arg0);
+  else if (tag(arg0) === "Uint8Array") { const b = arg0 as Uint8Array; source = new Uint8Array(b.buffer, b.byteOffset, b.byteLength); } // Node Buffers too
+  else if (tag(arg0) === "ArrayBuffer" || tag(arg0) === "SharedArrayBuffer") {
+    const buf = arg0 as ArrayBuffer;
+    let [offset, length] = [0, buf.byteLength];
+    if (typeof arg1 === "number") {
+      offset = arg1;
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset >= buf.byteLength) throw badArg(`'byteOffset' ${offset} is out of range [0, ${buf.byteLength})`);
+      length = buf.byteLength - offset;
+      options = arg2;
+      if (typeof arg2 === "number") {
+        length = arg2;
+        if (!Number.isSafeInteger(length) || length <= 0 || offset + length > buf.byteLength) throw badArg(`'byteLength' ${length} is out of range (0, ${buf.byteLength - offset}]`);
+        options = arg3;
+      }
+    }
+    source = new Uint8Array(buf, offset, length);
+  } else {
+    throw badArg(`InferenceSession.create: the model must be a path, a URL, a Uint8Array or an ArrayBuffer, got ${describe(arg0)}`);
+  }
+  if (options !== undefined && (typeof options !== "object" || options === null)) throw badArg(`InferenceSession.create: 'options' must be an object, got ${describe(options)}`);
+  return { source, options: sessionOptions((options ?? {}) as OrtSessionOptions) };
+}
+
+/** ORT's session options as edgenn's: the provider list checked, env.wasm.wasmPaths as `sources`, the rest dropped. */
+export function sessionOptions(o: OrtSessionOptions): WasmOptions & { maxPlans?: number } {
+  const names = (o.executionProviders ?? []).map((p) => {
+    const name = typeof p === "string" ? p : p && typeof p === "object" ? p.name : undefined;
+    if (typeof name !== "string") throw badArg(`executionProviders: each entry must be a name or { name }, got ${describe(p)}`);
+    return name;
+  });
+  const first = names.findIndex((n) => PROVIDERS.includes(n));
+  if (names.length > 0 && first !== 0) {
+    const lacked = first < 0 ? names : names.slice(0, first);
+    warnOnce(`edgenn: execution provider${lacked.length > 1 ? "s" : ""} ${lacked.map((n) => `'${n}'`).join(", ")} not available; running on 'wasm' (WebAssembly SIMD on the CPU). This warning is shown once.`);
+  }
+  const loc = o.preferredOutputLocation;
+  const locs = loc === undefined ? [] : typeof loc === "string" ? [loc] : Object.values(loc);
+  const off = locs.find((l) => l !== "cpu" && l !== "cpu-pinned");
+  if (off !== undefined) throw new EdgennError("UNSUPPORTED", `preferredOutputLocation '${off}' is not supported: edgenn's outputs are always on the CPU ('cpu')`);
+  return { variant: o.variant, sources: o.sources ?? wasmSources(), maxPlans: o.maxPlans };
+}
+
+function warnOnce(msg: string): void {
+  if (warned || !["verbose", "info", "warning"].includes(env.logLevel)) return;
+  warned = true;
+  console.warn(msg);
+}
+
+/** env.wasm.wasmPaths as loader sources: a prefix is prepended to the file names, as onnxruntime-web does. */
+function wasmSources(): WasmOptions["sources"] {
+  const p = env.wasm.wasmPaths;
+  if (p === undefined || p === null || p === "") return undefined;
+  const sources: NonNullable<WasmOptions["sources"]> = {};
+  for (const v of ["simd", "relaxed"] as Variant[]) {
+    const file = `edgenn-${v}.wasm`;
+    const at = typeof p === "string" ? p + file : p instanceof URL ? new URL(file, p) : p[file];
+    if (at !== undefined) sources[v] = locate(at);
+  }
+  return sources;
+}
+
+/** Checks one feed and returns its float32 data and dims (a plain number array is converted). */
+export function feedData(name: string, t: unknown, expected: string): { data: Float32Array; dims: number[] } {
+  if (!t || typeof t !== "object" || !("dims" in t) || !("data" in t)) throw badArg(`input '${name}' must be a Tensor, got ${describe(t)}`);
+  const x = t as TensorLike;
+  if (x.location !== undefined && x.location !== "cpu" && x.location !== "cpu-pinned") {
+    throw new EdgennError("UNSUPPORTED", `input '${name}' is on '${x.location}'; edgenn reads CPU tensors only (download it first: new Tensor(t.type, await t.getData(), t.dims))`);
+  }
+  let data: unknown = x.data;
+  if (x.type !== "float32" || !(tag(data) === "Float32Array" || Array.isArray(data))) {
+    throw badArg(`input '${name}' must be float32, got ${x.type} (${describe(data)})`);
+  }
+  if (Array.isArray(data)) data = Float32Array.from(data);
+  const dims = Array.from(x.dims ?? [], Number);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw badArg(`input '${name}': dims [${dims}] must be non-negative integers (the model expects ${expected})`);
+  return { data: data as Float32Array, dims };
+}
+
+/**
+ * Which outputs a run returns: `run(feeds)` all of them; `run(feeds, ["a"])` those named; `run(feeds,
+ * { a: null })` those keys of the object that are output names, or (none being one) the object is run
+ * options and all are returned — onnxruntime-common's rules. A tensor as the value is a preallocated output:
+ * the result is copied into it and it is what comes back.
+ */
+export function fetchList(outputNames: readonly string[], fetches: unknown): { names: string[]; into: Map<string, TensorLike> } {
+  const into = new Map<string, TensorLike>();
+  if (fetches === undefined) return { names: [...outputNames], into };
+  if (fetches === null || typeof fetches !== "object") throw badArg(`run(feeds, fetches): fetches must be an array of output names or an object, got ${describe(fetches)}`);
+  if (Array.isArray(fetches)) {
+    if (fetches.length === 0) throw badArg("run(feeds, fetches): 'fetches' cannot be an empty array");
+    for (const n of fetches) {
+      if (typeof n !== "string" || !outputNames.includes(n)) throw badArg(`run(feeds, fetches): 'fetches' contains invalid output name: ${n} (the model's outputs: ${outputNames.join(", ")})`);
+    }
+    return { names: [...new Set(fetches as string[])], into };
+  }
+  const f = fetches as Record<string, unknown>;
+  const names = outputNames.filter((n) => Object.hasOwn(f, n) && (f[n] === null || isTensorLike(f[n])));
+  for (const n of names) if (f[n] !== null) into.set(n, f[n] as TensorLike);
+  return names.length ? { names, into } : { names: [...outputNames], into };
+}
+
+const isTensorLike = (x: unknown): x is TensorLike => !!x && typeof x === "object" && "dims" in x && "data" in x;
+
+/** Writes an output into a preallocated tensor from `fetches`, which must be float32 with the output's dims. */
+export function fillOutput(name: string, out: Tensor<"float32">, t: TensorLike): TensorLike {
+  const dims = [...t.dims];
+  if (t.type !== "float32" || tag(t.data) !== "Float32Array" || dims.join() !== out.dims.join()) {
+    throw badArg(`preallocated output '${name}' must be a float32 tensor of dims [${out.dims}], got ${t.type} [${dims}]`);
+  }
+  (t.data as Float32Array).set(out.data);
+  return t;
+}
+
+/** onnxruntime-web 1.22's value metadata: { name, isTensor: true, type, shape }, symbolic dims as strings. */
+export interface ValueMetadata { readonly name: string; readonly isTensor: true; readonly type: "float32"; readonly shape: readonly (number | string)[] }
+
+/**
+ * The outputs' shapes by shape inference alone (no plan, nothing allocated), run twice: symbolic input dims
+ * at 1, then each at a distinct larger value. A dim that stays put is a number; one that follows an input's
+ * symbolic dim gets its name; any other that moves is named `<output>_dim_<axis>`.
+ */
+export function outputMetadata(g: Graph): ValueMetadata[] {
+  const syms = [...new Set(g.inputs.flatMap((i) => i.shape.filter((d): d is string => typeof d === "string")))];
+  const probe = (k: number) => syms.length === 0 || k === 0 ? 1 : 97 - 2 * k;
+  const infer = (pass: 0 | 1) => {
+    const shapes = new Map<string, number[]>();
+    for (const [n, c] of g.constants) shapes.set(n, c.shape);
+    for (const i of g.inputs) shapes.set(i.name, i.shape.map((d) => (typeof d === "number" ? d : pass === 0 ? 1 : probe(syms.indexOf(d) + 1))));
+    for (const node of g.nodes) {
+      const c = { node, inShapes: node.inputs.map((x) => (x === "" ? undefined : shapes.get(x))), consts: node.inputs.map((x) => g.constants.get(x)) };
+      OPS[node.op].infer(c).forEach((s, j) => shapes.set(node.outputs[j], s));
+    }
+    return g.outputs.map((o) => shapes.get(o) ?? []);
+  };
+  let nominal: number[][];
+  try { nominal = infer(0); } catch { nominal = g.outputs.map(() => []); }
+  let moved = nominal;
+  try { if (syms.length) moved = infer(1); } catch { /* the model runs at its nominal shapes only */ }
+  return g.outputs.map((name, o) => Object.freeze({
+    name, isTensor: true as const, type: "float32" as const,
+    shape: Object.freeze(nominal[o].map((d, j) => {
+      const m = moved[o]?.[j];
+      if (m === d || m === undefined) return d;
+      const s = syms.findIndex((_, k) => d === 1 && m === probe(k + 1));
+      return s >= 0 ? syms[s] : `${name}_dim_${j}`;
+    })),
+  }));
+}
