@@ -3,9 +3,11 @@
  * edgenn command line (Node). `edgenn demo` runs the embedded default model (breast-cancer MLP) on its
  * held-out cases; `edgenn info FILE` describes a model; `edgenn run FILE --input x.json` runs one.
  */
-import { readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { EdgennError } from "./errors.js";
+import { generateSigningKey, signEnn, verifyEnn, type SigningAlgorithm } from "./format/signature.js";
 import { load, type InferenceSession } from "./session.js";
 import { Tensor } from "./tensor.js";
 
@@ -13,19 +15,41 @@ const root = new URL("../", import.meta.url);
 const USAGE = `usage:
   edgenn demo [--model FILE] [--variant simd|relaxed]   evaluate the default model on its held-out cases
   edgenn info FILE                                      inputs, outputs, metadata, memory of a model
-  edgenn run FILE --input JSON_FILE|-                   run a model on {"input": {"dims": [...], "data": [...]}}`;
+  edgenn run FILE --input JSON_FILE|-                   run a model on {"input": {"dims": [...], "data": [...]}}
+  edgenn keygen --out DIR [--alg ECDSA-P256|Ed25519]    make a signing key pair: DIR/private.pem (mode 0600), DIR/public.pem
+  edgenn sign FILE --key private.pem [-o OUT]           sign an .enn file (in place unless -o; replaces an old signature)
+  edgenn verify FILE --key public.pem [--key ...]       check an .enn file's signature: exit 0 if valid, 2 if not
+  (info and run take --key public.pem too: refuse the model unless it is signed by that key)`;
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
-    options: { model: { type: "string" }, input: { type: "string" }, variant: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      model: { type: "string" }, input: { type: "string" }, variant: { type: "string" }, help: { type: "boolean", short: "h" },
+      key: { type: "string", multiple: true }, out: { type: "string", short: "o" }, alg: { type: "string" },
+    },
   });
   const [command, file] = positionals;
   const variant = values.variant as "simd" | "relaxed" | undefined;
   if (values.help || !command) return console.log(USAGE);
   if (command === "demo") return demo(values.model ?? new URL("models/wdbc-mlp.enn", root).pathname, variant);
+  if (command === "keygen") return keygen(values.out, values.alg);
   if (!file) throw new EdgennError("BAD_INPUT", `'${command}' needs a model file\n${USAGE}`);
-  const session = await load(file, { variant });
+  const keys = (values.key ?? []).map((k) => readText(k, "key"));
+  if (command === "sign") {
+    if (keys.length !== 1) throw new EdgennError("BAD_INPUT", "sign needs --key private.pem (one key)");
+    const signed = await signEnn(readFileSync(file), keys[0]);
+    const out = values.out ?? file;
+    writeFileSync(out, signed);
+    return console.log(`edgenn: signed ${file} -> ${out}`);
+  }
+  if (command === "verify") {
+    if (keys.length === 0) throw new EdgennError("BAD_INPUT", "verify needs --key public.pem");
+    const r = await verifyEnn(readFileSync(file), keys);
+    if (!r.ok) throw new EdgennError("BAD_SIGNATURE", `${file}: ${r.reason}`);
+    return console.log(`edgenn: ${file}: valid ${r.algorithm} signature by key ${r.keyId}`);
+  }
+  const session = await load(file, { variant, ...(keys.length ? { verify: keys } : {}) });
   if (command === "info") return info(session);
   if (command === "run") {
     if (!values.input) throw new EdgennError("BAD_INPUT", "run needs --input JSON_FILE (or - for standard input)");
@@ -36,6 +60,33 @@ async function main(argv: string[]): Promise<void> {
     return console.log(JSON.stringify(Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: t.dims, data: [...t.data] }]))));
   }
   throw new EdgennError("BAD_INPUT", `unknown command '${command}'\n${USAGE}`);
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new EdgennError("BAD_INPUT", `could not read the ${what} file ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Writes DIR/private.pem (mode 0600, never over an existing file) and DIR/public.pem. */
+async function keygen(dir: string | undefined, alg: string | undefined): Promise<void> {
+  if (!dir) throw new EdgennError("BAD_INPUT", "keygen needs --out DIR");
+  const algorithm = (alg ?? "ECDSA-P256") as SigningAlgorithm;
+  if (algorithm !== "ECDSA-P256" && algorithm !== "Ed25519") throw new EdgennError("BAD_INPUT", `--alg must be ECDSA-P256 or Ed25519, got ${alg}`);
+  const pair = await generateSigningKey(algorithm);
+  mkdirSync(dir, { recursive: true });
+  const priv = join(dir, "private.pem");
+  try {
+    // "wx": never overwrite a key; created with mode 0600 (chmod too, in case the umask or platform differs).
+    writeFileSync(priv, pair.privateKey, { mode: 0o600, flag: "wx" });
+    chmodSync(priv, 0o600);
+    writeFileSync(join(dir, "public.pem"), pair.publicKey);
+  } catch (e) {
+    throw new EdgennError("BAD_INPUT", `keygen: could not write the keys in ${dir}: ${(e as Error).message}`);
+  }
+  console.log(`edgenn: ${algorithm} key ${pair.keyId}: ${priv} (keep secret), ${join(dir, "public.pem")}`);
 }
 
 function info(s: InferenceSession): void {

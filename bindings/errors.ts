@@ -8,7 +8,13 @@ export type ErrorCode =
   | "UNSUPPORTED" // op, dtype or attribute value the runtime does not implement
   | "BAD_INPUT" // run() inputs: missing, unknown, wrong dtype or shape
   | "LIMIT" // a resource limit would be exceeded (memory, tensor size)
-  | "DISPOSED"; // session used after dispose()
+  | "DISPOSED" // session used after dispose()
+  /**
+   * load(src, { verify }) or verifyEnn refused the file's signature: the file is not signed, is signed by a key
+   * that is not among the trusted ones, uses an algorithm this runtime cannot verify, or the signature does not
+   * match. A damaged file (checksum mismatch) is BAD_FILE instead, found before the signature is looked at.
+   */
+  | "BAD_SIGNATURE";
 
 export class EdgennError extends Error {
   readonly code: ErrorCode;

@@ -3,8 +3,11 @@
  * disturb one another. Weights are packed once; one plan per distinct set of input shapes is made on first
  * use and cached; `run` copies inputs in, runs the plan's steps and copies outputs out.
  */
+import { sha256 } from "@noble/hashes/sha2.js";
+import { emit, errorEvent, now, type AuditHandler } from "./audit.js";
 import { EdgennError } from "./errors.js";
 import { ENN_MAGIC, readEnn } from "./format/enn.js";
+import { verifyEnnOrThrow } from "./format/signature.js";
 import { graphToJson, parseGraph, type Constant, type Graph } from "./ir/graph.js";
 import { fuse, type FusionReport } from "./ir/passes.js";
 import { OPS } from "./ops/registry.js";
@@ -17,12 +20,59 @@ import { alignUp, ALIGN, LinearMemory } from "./wasm/memory.js";
 export interface SessionOptions extends WasmOptions {
   /** How many distinct input-shape plans to keep (default 8); the oldest is dropped past that. */
   maxPlans?: number;
+  /**
+   * Trusted public key(s), SPKI PEM. When given, load() refuses (EdgennError "BAD_SIGNATURE") any file that is
+   * not an .enn file signed by one of them with a valid signature, before anything in it is used.
+   */
+  verify?: string | readonly string[];
+  /** Zero the activation arena (inputs, intermediates, outputs in wasm memory) after every run. */
+  wipe?: boolean;
+  /** Audit events (load, run, error): plain objects without any tensor data. See docs/security.md. */
+  onEvent?: AuditHandler;
 }
 export interface InputInfo { name: string; dtype: "float32"; shape: (number | string)[] }
 
-/** Loads a .enn or ONNX model from bytes, a URL or a file path (Node, Deno, Bun) and makes a session. */
+/**
+ * Loads a .enn or ONNX model from bytes, a URL or a file path (Node, Deno, Bun) and makes a session.
+ * With `verify`, the file's signature is checked first (see SessionOptions.verify); with `onEvent`, a "load"
+ * event (or an "error" event) is reported.
+ */
 export async function load(source: Uint8Array | ArrayBuffer | URL | string, options: SessionOptions = {}): Promise<InferenceSession> {
+  const t0 = now();
+  try {
+    // The bytes are read here only when needed (the signature, the hash for the event); else as before.
+    const bytes = options.verify !== undefined || options.onEvent ? await readSource(source) : undefined;
+    const signer = options.verify !== undefined ? await verifyEnnOrThrow(bytes!, options.verify) : undefined;
+    const session = await loadUnaudited(bytes ?? source, options, source);
+    if (options.onEvent) {
+      const isEnn = bytes!.length >= 56 && ENN_MAGIC.every((b, i) => bytes![i] === b);
+      // For .enn, the stored checksum, which the reader has just verified.
+      const hash = isEnn ? bytes!.subarray(24, 56) : sha256(bytes!);
+      const meta = session.metadata;
+      emit(options.onEvent, {
+        type: "load",
+        ...(typeof meta.name === "string" ? { name: meta.name } : {}),
+        ...(typeof meta.version === "string" ? { version: meta.version } : {}),
+        sha256: Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join(""),
+        ...(signer ? { signer: signer.keyId, algorithm: signer.algorithm } : {}),
+        variant: session.variant,
+        ms: now() - t0,
+      });
+    }
+    return session;
+  } catch (e) {
+    emit(options?.onEvent, errorEvent(e, "load"));
+    throw e;
+  }
+}
+
+async function loadUnaudited(source: Uint8Array | ArrayBuffer | URL | string, options: SessionOptions, origin = source): Promise<InferenceSession> {
   const bytes = await readSource(source);
+  // A JSON object: a TF.js layers model.json; its shards are read beside `origin`. Importer loaded only then.
+  if (bytes[bytes.findIndex((b) => b > 0x20)] === 0x7b) {
+    const { graph, metadata } = await (await import("./importers/tfjs.js")).importTfjsSource(bytes, origin);
+    return InferenceSession.fromGraph(graph, { ...options, metadata });
+  }
   // Not the .enn magic but a ModelProto with a graph: an ONNX model. The importer (and protobufjs) is loaded
   // only then, so .enn-only deployments (edge workers) never carry it.
   if (bytes.length >= 8 && ENN_MAGIC.some((b, i) => bytes[i] !== b)) {
@@ -59,6 +109,8 @@ export class InferenceSession {
   private arenaBase = -1;
   private maxPlans: number;
   private disposed = false;
+  private wipe = false;
+  private onEvent?: AuditHandler;
   private outMeta?: readonly ValueMetadata[];
 
   private constructor(graph: Graph, mem: LinearMemory, variant: Variant, metadata: Record<string, unknown>, fusion: FusionReport, maxPlans: number) {
@@ -83,6 +135,8 @@ export class InferenceSession {
     const fusion = fuse(g);
     const { exports, variant } = await instantiateKernels(options);
     const session = new InferenceSession(g, new LinearMemory(exports), variant, options.metadata ?? {}, fusion, options.maxPlans ?? 8);
+    session.wipe = options.wipe === true;
+    session.onEvent = options.onEvent;
     session.foldConstants();
     // Plan once at the nominal shapes (symbolic dims = 1): packs every weight now, not on the first run.
     session.planFor(new Map(g.inputs.map((i) => [i.name, i.shape.map((d) => (typeof d === "number" ? d : 1))])));
@@ -109,11 +163,47 @@ export class InferenceSession {
    * `fetches` (onnxruntime-web's): output names, or { name: null | preallocated tensor }; else all outputs.
    * Feeds are any { type: "float32", data, dims } (onnxruntime's own Tensors too); run options are ignored.
    */
-  async run(feeds: Record<string, Tensor | TensorLike>, fetches?: Fetches | RunOptions, _options?: RunOptions): Promise<Record<string, Tensor<"float32">>> {
-    return this.runSync(feeds, fetches);
+  async run(feeds: Record<string, Tensor | TensorLike>, fetches?: Fetches | RunOptions, options?: RunOptions): Promise<Record<string, Tensor<"float32">>> {
+    return this.runSync(feeds, fetches, options);
   }
 
-  runSync(feeds: Record<string, Tensor | TensorLike>, fetches?: Fetches | RunOptions): Record<string, Tensor<"float32">> {
+  /**
+   * run() without the promise. Run option `{ wipe: true }` (as `options`, or as `fetches` when no output is
+   * named "wipe") zeroes the activation arena after this run, as the session option `wipe` does for every run.
+   */
+  runSync(feeds: Record<string, Tensor | TensorLike>, fetches?: Fetches | RunOptions, options?: RunOptions): Record<string, Tensor<"float32">> {
+    const t0 = now();
+    const wipe = this.wipe || options?.wipe === true ||
+      (!!fetches && !Array.isArray(fetches) && (fetches as RunOptions).wipe === true && !this.outputNames.includes("wipe"));
+    try {
+      const out = this.runUnaudited(feeds, fetches);
+      if (wipe) this.wipeArena();
+      if (this.onEvent) {
+        const inputShapes = Object.fromEntries(this.inputNames.map((n) => [n, [...((feeds[n] as TensorLike).dims ?? [])].map(Number)]));
+        emit(this.onEvent, { type: "run", inputShapes, ms: now() - t0, variant: this.variant, wiped: wipe });
+      }
+      return out;
+    } catch (e) {
+      if (wipe && !this.disposed) this.wipeArena();
+      emit(this.onEvent, errorEvent(e, "run"));
+      throw e;
+    }
+  }
+
+  /** Zeroes everything above the weights: the activation arena (inputs, intermediates, outputs) and scratch. */
+  private wipeArena(): void {
+    if (this.arenaBase >= 0) this.mem.zero(this.arenaBase, this.mem.bytes - this.arenaBase);
+  }
+
+  /**
+   * @internal For tests of wiping only, not API: the session's wasm memory and where its arena starts
+   * (undefined after dispose). Keep a reference to `memory` to inspect it after dispose.
+   */
+  get _wasmMemory(): { memory: WebAssembly.Memory; arenaBase: number; weightsBase: number } | undefined {
+    return this.mem ? { memory: this.mem.k.memory, arenaBase: this.arenaBase, weightsBase: this.mem.k.heap_base() } : undefined;
+  }
+
+  private runUnaudited(feeds: Record<string, Tensor | TensorLike>, fetches?: Fetches | RunOptions): Record<string, Tensor<"float32">> {
     if (this.disposed) throw new EdgennError("DISPOSED", "run() on a disposed session");
     if (!feeds || typeof feeds !== "object") throw new EdgennError("BAD_INPUT", `run() takes an object of named tensors, got ${describe(feeds)}`);
     for (const name of Object.keys(feeds)) {
@@ -171,8 +261,10 @@ export class InferenceSession {
     return { weights, arena, total: this.mem.bytes };
   }
 
-  /** Releases the kernel instance's memory; the session cannot run afterwards. */
+  /** Zeroes and releases the kernel instance's memory; the session cannot run afterwards. */
   dispose(): void {
+    // Weights, activations, everything: nothing of the model or its inputs stays in this memory.
+    if (this.mem) this.mem.zero(0, this.mem.bytes);
     this.disposed = true;
     this.plans.clear();
     this.packedCache.clear();

@@ -10,7 +10,8 @@
  *     24    32  SHA-256 of bytes [0, 24) followed by bytes [56, end of file)
  *     56     H  header: UTF-8 JSON { graph, metadata, tensors }
  *   56+H     P  zero bytes up to the next multiple of 64
- *  S=56+H+P  D  tensor data; each tensor at S + offset, offset a multiple of 64; file ends at S + D
+ *  S=56+H+P  D  tensor data; each tensor at S + offset, offset a multiple of 64; file ends at S + D, or:
+ *  S+D    48+L  optional signature trailer "ENNSIG\0\x01", alg id, key id, signature (./signature.ts; not checksummed)
  * ```
  *
  * Portable: plain Uint8Array / DataView / TextDecoder / TextEncoder and @noble/hashes, so it runs unchanged in
@@ -88,7 +89,40 @@ export interface EnnFile {
   tensors: Map<string, EnnTensor>;
   /** SHA-256 of the file (as stored and verified), 64 lowercase hex digits: a content id for the model. */
   checksum: string;
+  /**
+   * Present when the file ends in a signature trailer. Reported, NOT verified (that needs a public key and is
+   * async): use verifyEnn, or load(src, { verify }).
+   */
+  signature?: EnnSignatureInfo;
 }
+
+/** A signature trailer as readEnn reports it. */
+export interface EnnSignatureInfo {
+  /** "ECDSA-P256", "Ed25519", or "unknown-N" for an algorithm id this version does not know. */
+  algorithm: string;
+  /** SHA-256 of the signer's SPKI (DER) public key, 64 lowercase hex digits. */
+  keyId: string;
+  /** File offset of the trailer (= the end of the data section). */
+  offset: number;
+}
+
+/** @internal The trailer with its raw fields. */
+export interface EnnSignatureTrailer extends EnnSignatureInfo {
+  algorithmId: number;
+  signature: Uint8Array;
+}
+
+/** Magic of the optional signature trailer after the data section: "ENNSIG\0" then the trailer version 1. */
+export const ENN_SIG_MAGIC: readonly number[] = Object.freeze([0x45, 0x4e, 0x4e, 0x53, 0x49, 0x47, 0x00, 0x01]);
+/** Bytes of the trailer before the signature: magic, algorithm id, reserved, signature length, key id. */
+export const ENN_SIG_FIXED_BYTES = 48;
+/** Largest signature length a reader accepts (room for post-quantum schemes later). */
+export const ENN_SIG_MAX_BYTES = 65536;
+/** Algorithm ids of the trailer. Both known algorithms produce 64-byte signatures. */
+export const ENN_SIG_ALGORITHMS: Readonly<Record<number, { name: "ECDSA-P256" | "Ed25519"; signatureBytes: number }>> = Object.freeze({
+  1: { name: "ECDSA-P256", signatureBytes: 64 }, // ECDSA over P-256 with SHA-256, signature r || s (IEEE P1363)
+  2: { name: "Ed25519", signatureBytes: 64 }, // RFC 8032 pure Ed25519
+});
 
 export interface EnnReadOptions {
   /** Largest JSON header accepted, in bytes. Default 64 MiB. */
@@ -115,20 +149,25 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 // Reader
 // ---------------------------------------------------------------------------------------------------------
 
+/** What checkEnnEnvelope found: the layout, the verified checksum and the signature trailer if any. */
+export interface EnnEnvelope {
+  bytes: Uint8Array;
+  version: number;
+  headerLength: number;
+  dataLength: number;
+  dataStart: number;
+  /** End of the data section = the end of the checksummed part = where a signature trailer starts. */
+  dataEnd: number;
+  /** The SHA-256 (stored and verified). */
+  checksum: Uint8Array;
+  signature?: EnnSignatureTrailer;
+}
+
 /**
- * Parse and verify an `.enn` file. The input is only read, never modified; every returned array is a copy.
- *
- * Order of checks: magic, version, prefix lengths against the file size, SHA-256 (before any JSON is parsed),
- * header padding, UTF-8, JSON nesting depth, JSON, header schema, every tensor entry, overlaps, then the data
- * is copied out. Cost is O(file size). Throws EdgennError "BAD_FILE" for any problem in the file (including
- * exceeding one of `opts`' limits), "UNSUPPORTED" for a reserved dtype (see ENN_RESERVED_DTYPES).
- *
- * @example
- * ```ts
- * const { graph, metadata, tensors, checksum } = readEnn(new Uint8Array(await (await fetch(url)).arrayBuffer()));
- * ```
+ * @internal The first checks of readEnn (input type, magic, version, prefix lengths, the structure of a signature
+ * trailer, the SHA-256) without parsing the header: what signing and verifying need. Throws like readEnn.
  */
-export function readEnn(input: Uint8Array, opts: EnnReadOptions = {}): EnnFile {
+export function checkEnnEnvelope(input: Uint8Array, limits: Required<EnnReadOptions> = DEFAULTS): EnnEnvelope {
   const given: unknown = input;
   let bytes: Uint8Array;
   // Tag checks rather than instanceof alone: arrays from another realm (iframe, vm context, test sandboxes)
@@ -141,7 +180,6 @@ export function readEnn(input: Uint8Array, opts: EnnReadOptions = {}): EnnFile {
   } else if (tag === "[object ArrayBuffer]" || tag === "[object SharedArrayBuffer]") {
     bytes = new Uint8Array(given as ArrayBuffer);
   } else throw new EdgennError("BAD_FILE", `readEnn: expected a Uint8Array of file bytes, got ${describe(given)}`);
-  const limits = readOptions(opts);
   const size = bytes.length;
 
   // Magic (checked on whatever is there, so that a short text file still gets the helpful hint).
@@ -196,6 +234,7 @@ export function readEnn(input: Uint8Array, opts: EnnReadOptions = {}): EnnFile {
   const dataLength = dataHi * 0x100000000 + dataLo;
   const dataStart = align(ENN_PREFIX_BYTES + headerLength);
   const expectedSize = dataStart + dataLength;
+  let signature: EnnSignatureTrailer | undefined;
   if (expectedSize !== size) {
     const layout =
       `${ENN_PREFIX_BYTES}-byte prefix + ${headerLength}-byte header + ` +
@@ -208,17 +247,21 @@ export function readEnn(input: Uint8Array, opts: EnnReadOptions = {}): EnnFile {
         size,
       );
     }
-    throw new EdgennError(
-      "BAD_FILE",
-      `file has ${size - expectedSize} bytes of trailing data: the prefix says it is ${expectedSize} bytes ` +
-        `(${layout}), but it is ${size} bytes`,
-      expectedSize,
-    );
+    // The one thing allowed after the data section: a signature trailer (docs/format.md, "Signature trailer").
+    if (!startsWith(bytes, expectedSize, ENN_SIG_MAGIC)) {
+      throw new EdgennError(
+        "BAD_FILE",
+        `file has ${size - expectedSize} bytes of trailing data: the prefix says it is ${expectedSize} bytes ` +
+          `(${layout}), but it is ${size} bytes`,
+        expectedSize,
+      );
+    }
+    signature = readSignatureTrailer(bytes, expectedSize);
   }
 
-  // Checksum, before anything in the header is believed.
+  // Checksum, before anything in the header is believed. It covers the file up to the end of the data section.
   const expected = bytes.subarray(24, 56);
-  const actual = ennChecksumBytes(bytes);
+  const actual = ennChecksumBytes(bytes, expectedSize);
   if (!equalBytes(expected, actual)) {
     throw new EdgennError(
       "BAD_FILE",
@@ -227,6 +270,73 @@ export function readEnn(input: Uint8Array, opts: EnnReadOptions = {}): EnnFile {
       24,
     );
   }
+  return { bytes, version, headerLength, dataLength, dataStart, dataEnd: expectedSize, checksum: actual, signature };
+}
+
+function readSignatureTrailer(bytes: Uint8Array, at: number): EnnSignatureTrailer {
+  const n = bytes.length - at;
+  if (n < ENN_SIG_FIXED_BYTES) {
+    throw new EdgennError(
+      "BAD_FILE",
+      `signature trailer at byte ${at} is truncated: ${n} bytes, but its fixed part alone is ${ENN_SIG_FIXED_BYTES} bytes`,
+      bytes.length,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, ENN_SIG_FIXED_BYTES);
+  const algorithmId = view.getUint16(8, true);
+  const reserved = view.getUint16(10, true);
+  const length = view.getUint32(12, true);
+  if (reserved !== 0) {
+    throw new EdgennError("BAD_FILE", `signature trailer: reserved field is ${reserved}, must be 0`, at + 10);
+  }
+  if (length > ENN_SIG_MAX_BYTES || ENN_SIG_FIXED_BYTES + length !== n) {
+    throw new EdgennError(
+      "BAD_FILE",
+      `signature trailer at byte ${at}: signature length ${length} does not match the ${n - ENN_SIG_FIXED_BYTES} ` +
+        `bytes after its ${ENN_SIG_FIXED_BYTES}-byte fixed part (limit ${ENN_SIG_MAX_BYTES})`,
+      at + 12,
+    );
+  }
+  const known = ENN_SIG_ALGORITHMS[algorithmId];
+  if (known && known.signatureBytes !== length) {
+    throw new EdgennError(
+      "BAD_FILE",
+      `signature trailer: ${known.name} signatures are ${known.signatureBytes} bytes, the trailer says ${length}`,
+      at + 12,
+    );
+  }
+  return {
+    offset: at,
+    algorithmId,
+    algorithm: known ? known.name : `unknown-${algorithmId}`,
+    keyId: toHex(bytes.subarray(at + 16, at + 48)),
+    signature: new Uint8Array(bytes.subarray(at + ENN_SIG_FIXED_BYTES)), // a copy (Buffer#slice would be a view)
+  };
+}
+
+function startsWith(bytes: Uint8Array, at: number, magic: readonly number[]): boolean {
+  if (bytes.length - at < magic.length) return false;
+  for (let i = 0; i < magic.length; i++) if (bytes[at + i] !== magic[i]) return false;
+  return true;
+}
+
+/**
+ * Parse and verify an `.enn` file. The input is only read, never modified; every returned array is a copy.
+ *
+ * Order of checks: magic, version, prefix lengths against the file size, signature trailer (its structure only),
+ * SHA-256 (before any JSON is parsed), header padding, UTF-8, JSON nesting depth, JSON, header schema, every
+ * tensor entry, overlaps, then the data is copied out. Cost is O(file size). Throws EdgennError "BAD_FILE" for
+ * any problem in the file (including exceeding one of `opts`' limits), "UNSUPPORTED" for a reserved dtype (see
+ * ENN_RESERVED_DTYPES). A signature is reported (`signature`), not verified: see verifyEnn in ./signature.ts.
+ *
+ * @example
+ * ```ts
+ * const { graph, metadata, tensors, checksum } = readEnn(new Uint8Array(await (await fetch(url)).arrayBuffer()));
+ * ```
+ */
+export function readEnn(input: Uint8Array, opts: EnnReadOptions = {}): EnnFile {
+  const limits = readOptions(opts);
+  const { bytes, version, headerLength, dataLength, dataStart, checksum, signature } = checkEnnEnvelope(input, limits);
 
   for (let i = ENN_PREFIX_BYTES + headerLength; i < dataStart; i++) {
     if (bytes[i] !== 0) {
@@ -252,7 +362,9 @@ export function readEnn(input: Uint8Array, opts: EnnReadOptions = {}): EnnFile {
     else readF32(bytes, at, t.count, data);
     tensors.set(t.name, { name: t.name, dtype: t.dtype, shape: t.shape, data });
   }
-  return { version, graph, metadata, tensors, checksum: toHex(actual) };
+  const file: EnnFile = { version, graph, metadata, tensors, checksum: toHex(checksum) };
+  if (signature) file.signature = { algorithm: signature.algorithm, keyId: signature.keyId, offset: signature.offset };
+  return file;
 }
 
 function readOptions(opts: EnnReadOptions): Required<EnnReadOptions> {
@@ -271,9 +383,12 @@ function readOptions(opts: EnnReadOptions): Required<EnnReadOptions> {
   return out;
 }
 
-/** SHA-256 over bytes [0, 24) ++ [56, end): everything in the file except the checksum field itself. */
-function ennChecksumBytes(bytes: Uint8Array): Uint8Array {
-  return sha256.create().update(bytes.subarray(0, 24)).update(bytes.subarray(ENN_PREFIX_BYTES)).digest();
+/**
+ * SHA-256 over bytes [0, 24) ++ [56, end): everything in the file except the checksum field itself and a
+ * signature trailer (`end` is the end of the data section).
+ */
+function ennChecksumBytes(bytes: Uint8Array, end = bytes.length): Uint8Array {
+  return sha256.create().update(bytes.subarray(0, 24)).update(bytes.subarray(ENN_PREFIX_BYTES, end)).digest();
 }
 
 function checkMagic(bytes: Uint8Array): void {

@@ -68,6 +68,17 @@ export class LinearMemory {
     return ptrs;
   }
   get bytes(): number { return this.k.memory.buffer.byteLength; }
+  /**
+   * Overwrites [ptr, ptr + bytes) with zeros (clamped to the memory's current size): wiping activations after a
+   * run, or everything at dispose. Returns the number of bytes zeroed.
+   */
+  zero(ptr: number, bytes: number): number {
+    const size = this.k.memory.buffer.byteLength;
+    const from = Math.max(0, Math.min(ptr, size));
+    const to = Math.max(from, Math.min(ptr + bytes, size));
+    new Uint8Array(this.k.memory.buffer, from, to - from).fill(0);
+    return to - from;
+  }
 }
 
 export const alignUp = (x: number, a: number) => Math.ceil(x / a) * a;

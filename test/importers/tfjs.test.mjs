@@ -1,0 +1,304 @@
+// TF.js layers importer: models built here with the real tfjs-layers API (seeded initializers), saved with
+// tf.io.withSaveHandler, imported with importTfjsLayers (and load() for the repo's model.json), run through
+// the real runtime and compared with tfjs's model.predict on the same random inputs.
+// Tolerance: |edgenn - tfjs| <= 1e-4 * max(|tfjs|, 1e-3) for every output element (relative 1e-4, with an
+// absolute floor of 1e-7 near zero). The max relative error of each model is reported in the test's name log.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { InferenceSession, Tensor, EdgennError, load } from "../../dist/index.js";
+import { importTfjsLayers } from "../../dist/importers/tfjs.js";
+import { initTf, tf } from "../ops/harness.mjs";
+import { uniform } from "../prng.mjs";
+
+const REL = 1e-4, FLOOR = 1e-3;
+let seed = 1;
+const gu = () => tfl.initializers.glorotUniform({ seed: seed++ });
+const ru = (lo = -0.5, hi = 0.5) => tfl.initializers.randomUniform({ minval: lo, maxval: hi, seed: seed++ });
+const init = () => ({ kernelInitializer: gu(), biasInitializer: ru() });
+
+async function save(model) {
+  let art;
+  await model.save(tf.io.withSaveHandler(async (a) => { art = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } }; }));
+  const modelJson = { format: art.format, generatedBy: art.generatedBy, convertedBy: art.convertedBy, modelTopology: art.modelTopology, weightsManifest: [{ paths: ["weights.bin"], weights: art.weightSpecs }] };
+  return { modelJson, weightData: new Uint8Array(art.weightData) };
+}
+
+function randomInput(shape, s) {
+  const r = uniform(s);
+  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1);
+}
+
+/** Max relative error (as in the tolerance) of a vs b; asserts the tolerance. */
+function compare(a, b, what) {
+  assert.equal(a.length, b.length, `${what}: ${a.length} values vs ${b.length}`);
+  let worst = 0, at = -1;
+  for (let i = 0; i < b.length; i++) {
+    const e = Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), FLOOR);
+    if (!(e <= worst)) { worst = e; at = i; }
+  }
+  assert.ok(worst <= REL, `${what}: max relative error ${worst} at ${at} (${a[at]} vs ${b[at]})`);
+  return worst;
+}
+
+/** Imports the model, runs edgenn and tfjs on the same inputs at batch `batch`, compares every output. */
+async function check(t, model, { batch = 3, weights, modelJson: mj, seedIn = 7 } = {}) {
+  await initTf();
+  const saved = mj ? { modelJson: mj, weightData: weights } : await save(model);
+  const { graph, metadata } = importTfjsLayers(saved.modelJson, saved.weightData);
+  assert.equal(metadata.format, "tfjs-layers");
+  const session = await InferenceSession.fromGraph(graph, { metadata });
+  const feeds = {}, tfIns = [];
+  model.inputs.forEach((inp, i) => {
+    const shape = [batch, ...inp.shape.slice(1)];
+    const data = randomInput(shape, seedIn + i);
+    feeds[session.inputNames[i]] = new Tensor("float32", data, shape);
+    tfIns.push(tf.tensor(data, shape));
+  });
+  assert.equal(session.inputs[0].shape[0], "batch");
+  const out = await session.run(feeds);
+  let pred = model.predict(tfIns.length === 1 ? tfIns[0] : tfIns);
+  if (!Array.isArray(pred)) pred = [pred];
+  assert.equal(session.outputNames.length, pred.length);
+  let worst = 0;
+  session.outputNames.forEach((name, i) => {
+    assert.deepEqual(out[name].dims, pred[i].shape, `output ${name}: shape`);
+    worst = Math.max(worst, compare(out[name].data, pred[i].dataSync(), `output ${name}`));
+  });
+  t.diagnostic(`max relative error ${worst.toExponential(2)}`);
+  session.dispose();
+  tf.dispose([...tfIns, ...pred]);
+  return { graph, worst };
+}
+
+test("MLP (Dense relu/tanh/softmax, Dropout)", async (t) => {
+  const m = tfl.sequential();
+  m.add(tfl.layers.dense({ inputShape: [12], units: 16, activation: "relu", ...init() }));
+  m.add(tfl.layers.dropout({ rate: 0.5 }));
+  m.add(tfl.layers.dense({ units: 8, activation: "tanh", ...init() }));
+  m.add(tfl.layers.dense({ units: 5, activation: "softmax", ...init() }));
+  await check(t, m, { batch: 4 });
+});
+
+test("the repo's models/wdbc-mlp.tfjs via load() against the reference probabilities", async (t) => {
+  const ref = JSON.parse(readFileSync(new URL("../models/wdbc-reference.json", import.meta.url), "utf8"));
+  const s = await load("models/wdbc-mlp.tfjs/model.json");
+  assert.deepEqual(s.inputNames, ["dense1_input"]);
+  assert.deepEqual(s.inputs[0].shape, ["batch", 30]);
+  assert.deepEqual(s.outputNames, ["dense3"]);
+  assert.equal(s.metadata.name, "wdbc_mlp");
+  const x = Float32Array.from(ref.standardized_features.flat());
+  const out = (await s.run({ dense1_input: new Tensor("float32", x, [x.length / 30, 30]) })).dense3;
+  let worst = 0;
+  out.data.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - ref.probabilities[i])); });
+  t.diagnostic(`max |diff| ${worst.toExponential(2)} over ${out.data.length} cases`);
+  assert.ok(worst <= 1e-5, `max |diff| ${worst}`);
+  s.dispose();
+  // Also from a file: URL, and its bytes alone fail with a clear message (the shards cannot be located).
+  const s2 = await load(new URL("../../models/wdbc-mlp.tfjs/model.json", import.meta.url));
+  assert.deepEqual(s2.outputNames, ["dense3"]);
+  s2.dispose();
+  await assert.rejects(load(readFileSync("models/wdbc-mlp.tfjs/model.json")), (e) => e instanceof EdgennError && /shards/.test(e.message));
+});
+
+test("small CNN: Conv2D same/valid, BatchNorm, ReLU, MaxPool, DepthwiseConv2D, SeparableConv2D, GAP, Dense softmax", async (t) => {
+  const bn = () => tfl.layers.batchNormalization({ gammaInitializer: ru(0.5, 1.5), betaInitializer: ru(), movingMeanInitializer: ru(), movingVarianceInitializer: ru(0.5, 1.5), epsilon: 1e-3 });
+  const m = tfl.sequential();
+  m.add(tfl.layers.conv2d({ inputShape: [12, 11, 3], filters: 8, kernelSize: 3, padding: "same", ...init() }));
+  m.add(bn());
+  m.add(tfl.layers.reLU());
+  m.add(tfl.layers.conv2d({ filters: 6, kernelSize: [3, 2], strides: [2, 1], padding: "valid", activation: "relu6", ...init() }));
+  m.add(tfl.layers.maxPooling2d({ poolSize: 2, padding: "same" }));
+  m.add(tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: "same", depthwiseInitializer: gu(), biasInitializer: ru(), activation: "relu" }));
+  m.add(tfl.layers.depthwiseConv2d({ kernelSize: 2, depthMultiplier: 2, padding: "valid", depthwiseInitializer: gu(), biasInitializer: ru() }));
+  m.add(tfl.layers.separableConv2d({ filters: 7, kernelSize: 3, padding: "same", depthMultiplier: 2, depthwiseInitializer: gu(), pointwiseInitializer: gu(), biasInitializer: ru(), activation: "elu" }));
+  m.add(tfl.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: "same" }));
+  m.add(tfl.layers.globalAveragePooling2d({}));
+  m.add(tfl.layers.dense({ units: 4, activation: "softmax", ...init() }));
+  await check(t, m, { batch: 2 });
+});
+
+test("Flatten after conv keeps Keras' channels-last order; 1-D convs, pools and padding", async (t) => {
+  const m = tfl.sequential();
+  m.add(tfl.layers.conv2d({ inputShape: [6, 5, 2], filters: 3, kernelSize: 2, dilationRate: 1, ...init() }));
+  m.add(tfl.layers.zeroPadding2d({ padding: [[1, 0], [2, 1]] }));
+  m.add(tfl.layers.cropping2D({ cropping: [[0, 1], [1, 0]] }));
+  m.add(tfl.layers.maxPooling2d({ poolSize: [2, 2], strides: [1, 2] }));
+  m.add(tfl.layers.flatten());
+  m.add(tfl.layers.dense({ units: 5, activation: "sigmoid", ...init() }));
+  await check(t, m);
+
+  const c = tfl.sequential();
+  c.add(tfl.layers.conv1d({ inputShape: [20, 3], filters: 4, kernelSize: 3, padding: "valid", dilationRate: 2, ...init() }));
+  c.add(tfl.layers.conv1d({ filters: 5, kernelSize: 3, strides: 2, padding: "same", activation: "swish", ...init() }));
+  c.add(tfl.layers.averagePooling1d({ poolSize: 3, strides: 1, padding: "same" }));
+  c.add(tfl.layers.maxPooling1d({ poolSize: 2 }));
+  c.add(tfl.layers.permute({ dims: [2, 1] }));
+  c.add(tfl.layers.reshape({ targetShape: [-1] }));
+  c.add(tfl.layers.reshape({ targetShape: [4, 5] }));
+  c.add(tfl.layers.globalMaxPooling1d({}));
+  await check(t, c);
+});
+
+test("Conv1D causal padding (tfjs cannot run it: checked against a valid conv on left-zero-padded input)", async (t) => {
+  await initTf();
+  const c = tfl.sequential();
+  c.add(tfl.layers.conv1d({ inputShape: [14, 3], filters: 4, kernelSize: 3, padding: "valid", dilationRate: 2, activation: "tanh", ...init() }));
+  const { modelJson, weightData } = await save(c);
+  const cfg = modelJson.modelTopology.config.layers[0].config;
+  cfg.padding = "causal";
+  cfg.batch_input_shape = [null, 10, 3];
+  const { graph } = importTfjsLayers(modelJson, weightData);
+  const s = await InferenceSession.fromGraph(graph);
+  const x = randomInput([2, 10, 3], 3);
+  const padded = new Float32Array(2 * 14 * 3);
+  for (let b = 0; b < 2; b++) padded.set(x.subarray(b * 30, b * 30 + 30), b * 42 + 12);
+  const out = Object.values(await s.run({ [s.inputNames[0]]: new Tensor("float32", x, [2, 10, 3]) }))[0];
+  const ref = c.predict(tf.tensor(padded, [2, 14, 3]));
+  assert.deepEqual(out.dims, ref.shape);
+  t.diagnostic(`max relative error ${compare(out.data, ref.dataSync(), "causal conv").toExponential(2)}`);
+  s.dispose();
+});
+
+test("functional model with Add, Concatenate, Multiply, Average, Maximum, Minimum and two outputs", async (t) => {
+  const x = tfl.input({ shape: [6, 6, 3], name: "image" });
+  const a = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: "same", activation: "relu", ...init() }).apply(x);
+  const b = tfl.layers.conv2d({ filters: 4, kernelSize: 1, ...init() }).apply(x);
+  const s = tfl.layers.add().apply([a, b]);
+  const cat = tfl.layers.concatenate({ axis: -1 }).apply([s, a, x]);
+  const f = tfl.layers.globalMaxPooling2d({}).apply(cat);
+  const d1 = tfl.layers.dense({ units: 6, ...init() }).apply(f);
+  const d2 = tfl.layers.dense({ units: 6, activation: "hardSigmoid", ...init() }).apply(f);
+  const shared = tfl.layers.dense({ units: 6, activation: "selu", ...init() });
+  const sh1 = shared.apply(d1), sh2 = shared.apply(d2); // one layer called twice
+  const merged = [
+    tfl.layers.multiply().apply([sh1, sh2]), tfl.layers.multiply().apply([d1, d2]),
+    tfl.layers.average().apply([d1, d2, sh1]), tfl.layers.maximum().apply([d1, d2]), tfl.layers.minimum().apply([d1, sh2]),
+  ];
+  const all = tfl.layers.concatenate({ axis: 1 }).apply(merged);
+  const y = tfl.layers.activation({ activation: "softplus" }).apply(tfl.layers.leakyReLU({ alpha: 0.2 }).apply(all));
+  const z = tfl.layers.softmax({}).apply(tfl.layers.elu({ alpha: 1 }).apply(d2));
+  const m = tfl.model({ inputs: x, outputs: [y, z] });
+  await check(t, m);
+
+  const p = tfl.input({ shape: [5], name: "p" }), q = tfl.input({ shape: [5], name: "q" });
+  const act = (name) => tfl.layers.activation({ activation: name });
+  const h = tfl.layers.dense({ units: 8, ...init() }).apply(tfl.layers.concatenate().apply([p, q]));
+  const outs = ["relu", "relu6", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "swish", "gelu", "gelu_new", "hardSigmoid", "linear", "mish", "logSoftmax"].map((n) => act(n).apply(h));
+  const m2 = tfl.model({ inputs: [p, q], outputs: outs });
+  await check(t, m2, { batch: 5 });
+});
+
+const rnnInit = () => ({ kernelInitializer: gu(), recurrentInitializer: gu(), biasInitializer: ru() });
+
+test("LSTM and GRU: return_sequences both ways, return_state, go_backwards", async (t) => {
+  for (const goBackwards of [false, true]) {
+    const x = tfl.input({ shape: [7, 4] });
+    const l1 = tfl.layers.lstm({ units: 5, returnSequences: true, recurrentActivation: "sigmoid", goBackwards, ...rnnInit() }).apply(x);
+    const l2 = tfl.layers.lstm({ units: 3, returnState: true, recurrentActivation: "sigmoid", ...rnnInit() }).apply(l1);
+    const g1 = tfl.layers.gru({ units: 6, returnSequences: true, recurrentActivation: "sigmoid", goBackwards, ...rnnInit() }).apply(x);
+    const g2 = tfl.layers.gru({ units: 4, recurrentActivation: "sigmoid", goBackwards, ...rnnInit() }).apply(g1);
+    const r1 = tfl.layers.simpleRNN({ units: 3, returnSequences: true, goBackwards, ...rnnInit() }).apply(x);
+    const r2 = tfl.layers.simpleRNN({ units: 2, activation: "relu", returnState: true, ...rnnInit() }).apply(r1);
+    const m = tfl.model({ inputs: x, outputs: [...l2, g2, ...r2, l1, g1] });
+    await check(t, m, { batch: 3 });
+  }
+});
+
+test("quantized (uint8, uint16) and float16 weights: compared with tfjs on the dequantized weights", async (t) => {
+  await initTf();
+  const m = tfl.sequential();
+  m.add(tfl.layers.conv2d({ inputShape: [5, 5, 2], filters: 4, kernelSize: 3, ...init() }));
+  m.add(tfl.layers.flatten());
+  m.add(tfl.layers.dense({ units: 6, activation: "relu", ...init() }));
+  m.add(tfl.layers.dense({ units: 3, ...init() }));
+  const specs = m.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: "float32" }));
+  const values = m.getWeights().map((w) => w.dataSync().slice());
+  const kinds = ["uint8", "uint16", "float16", "uint8", "float32", "uint8"];
+  const parts = [], dequant = [], weights = [];
+  values.forEach((v, i) => {
+    const kind = kinds[i % kinds.length];
+    if (kind === "float32") { parts.push(new Uint8Array(v.buffer.slice(0))); dequant.push(v); weights.push(specs[i]); return; }
+    if (kind === "float16") {
+      const h = new Uint16Array(v.length), back = new Float32Array(v.length);
+      v.forEach((x, j) => { h[j] = toHalf(x); back[j] = fromHalf(h[j]); });
+      parts.push(new Uint8Array(h.buffer)); dequant.push(back);
+      weights.push({ ...specs[i], quantization: { dtype: "float16" } });
+      return;
+    }
+    const levels = kind === "uint8" ? 255 : 65535;
+    let lo = Math.min(...v), hi = Math.max(...v);
+    const scale = (hi - lo) / levels || 1;
+    const q = kind === "uint8" ? new Uint8Array(v.length) : new Uint16Array(v.length);
+    const back = new Float32Array(v.length);
+    v.forEach((x, j) => { q[j] = Math.round((x - lo) / scale); back[j] = q[j] * scale + lo; });
+    parts.push(new Uint8Array(q.buffer)); dequant.push(back);
+    weights.push({ ...specs[i], quantization: { dtype: kind, scale, min: lo } });
+  });
+  m.setWeights(dequant.map((d, i) => tf.tensor(d, specs[i].shape)));
+  const { modelJson } = await save(m);
+  // Two groups of shards, to check the concatenation order across groups and paths.
+  const half = Math.ceil(weights.length / 2);
+  modelJson.weightsManifest = [{ paths: ["group1-shard1of1.bin"], weights: weights.slice(0, half) }, { paths: ["group2-shard1of2.bin", "group2-shard2of2.bin"], weights: weights.slice(half) }];
+  const cat = (ps) => { const o = new Uint8Array(ps.reduce((a, p) => a + p.length, 0)); let at = 0; for (const p of ps) { o.set(p, at); at += p.length; } return o; };
+  const g2 = cat(parts.slice(half)), cut = 3;
+  const shards = new Map([["group1-shard1of1.bin", cat(parts.slice(0, half))], ["group2-shard1of2.bin", g2.subarray(0, cut)], ["group2-shard2of2.bin", g2.subarray(cut)]]);
+  await check(t, m, { modelJson, weights: shards });
+  await check(t, m, { modelJson, weights: cat(parts).buffer }); // one ArrayBuffer of everything
+});
+
+function toHalf(x) {
+  const f = new Float32Array([x]), u = new Uint32Array(f.buffer)[0];
+  const sign = (u >>> 16) & 0x8000, exp = ((u >>> 23) & 0xff) - 127 + 15, mant = u & 0x7fffff;
+  if (exp <= 0) return sign | Math.round((mant | 0x800000) / 2 ** (14 - exp)); // subnormal (tiny weights)
+  if (exp >= 31) return sign | 0x7c00;
+  let h = sign | (exp << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
+  return h;
+}
+function fromHalf(h) {
+  const s = h & 0x8000 ? -1 : 1, e = (h >>> 10) & 0x1f, f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+test("Keras-converted topology ({model_config, keras_version}) and Keras 3 {args, kwargs} inbound nodes", async (t) => {
+  await initTf();
+  const x = tfl.input({ shape: [4], name: "x" });
+  const d = tfl.layers.dense({ units: 3, activation: "relu", ...init(), name: "d" }).apply(x);
+  const e = tfl.layers.dense({ units: 3, ...init(), name: "e" }).apply(x);
+  const m = tfl.model({ inputs: x, outputs: tfl.layers.add({ name: "sum" }).apply([d, e]) });
+  const { modelJson, weightData } = await save(m);
+  const top = modelJson.modelTopology;
+  const hist = (r) => ({ class_name: "__keras_tensor__", config: { shape: null, dtype: "float32", keras_history: [r[0], r[1], r[2]] } });
+  top.config.layers.forEach((l) => {
+    l.inbound_nodes = l.inbound_nodes.map((n) => ({ args: n.length === 1 ? [hist(n[0])] : [n.map(hist)], kwargs: {} }));
+  });
+  const keras = { ...modelJson, modelTopology: { model_config: { class_name: "Functional", config: top.config }, keras_version: "2.15.0", backend: "tensorflow" } };
+  await check(t, m, { modelJson: keras, weights: weightData });
+});
+
+test("unsupported layers are all reported at once, by class and name", async () => {
+  await initTf();
+  const m = tfl.sequential();
+  m.add(tfl.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 5, embeddingsInitializer: gu(), name: "emb" }));
+  m.add(tfl.layers.lstm({ units: 3, returnSequences: true, recurrentInitializer: gu(), name: "lstm_hard" })); // tfjs default: hard_sigmoid
+  m.add(tfl.layers.layerNormalization({ name: "ln" }));
+  m.add(tfl.layers.flatten());
+  m.add(tfl.layers.dense({ units: 2, activation: "softmax", ...init(), name: "out" }));
+  const { modelJson, weightData } = await save(m);
+  assert.throws(() => importTfjsLayers(modelJson, weightData), (e) => {
+    assert.ok(e instanceof EdgennError && e.code === "UNSUPPORTED", String(e));
+    assert.match(e.message, /3 unsupported layer/);
+    assert.match(e.message, /Embedding 'emb'/);
+    assert.match(e.message, /LSTM 'lstm_hard' \(recurrent_activation 'hard_sigmoid'/);
+    assert.match(e.message, /LayerNormalization 'ln'/);
+    return true;
+  });
+  // A graph model's JSON (no layers topology) and missing shards are clear BAD_FILE errors.
+  assert.throws(() => importTfjsLayers({ format: "graph-model", modelTopology: { node: [] } }, new Uint8Array()), (e) => e.code === "BAD_FILE");
+  assert.throws(() => importTfjsLayers(modelJson, new Map()), (e) => e.code === "BAD_FILE" && /weights\.bin/.test(e.message));
+});
