@@ -14,7 +14,7 @@
 // output is written).
 import { load_partial, store_partial } from "../util/lanes";
 
-/** Binary op codes (mirrored in bindings/ops/codes.ts). */
+/** Binary op codes (mirrored in bindings/wasm/kernels.ts). */
 export enum BinaryOp {
   Add = 0,
   Sub = 1,

@@ -9,7 +9,7 @@ import { log_f32x4 } from "../math/log";
 import { sigmoid_f32x4, tanh_f32x4, silu_f32x4, softplus_f32x4, elu_f32x4, gelu_tanh_f32x4 } from "../math/activation";
 import { erf_f32x4, gelu_f32x4 } from "../math/erf";
 
-/** Unary op codes (mirrored in bindings/ops/codes.ts). */
+/** Unary op codes (mirrored in bindings/wasm/kernels.ts). */
 export enum UnaryOp {
   Identity = 0,
   Relu = 1,
