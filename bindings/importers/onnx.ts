@@ -476,15 +476,26 @@ function recurrent(ir: "LSTM" | "GRU" | "RNN"): Handler {
       else ins[4] = h.imp.newConstant(`${c.name}_sequence_lens`, { shape: t.shape, data: Float32Array.from(t.data) });
     }
     const attrs: Record<string, AttrValue> = {};
-    for (const k of ["hidden_size", "direction", "layout", "clip", "activations", "linear_before_reset", "input_forget"]) {
+    for (const k of ["hidden_size", "direction", "layout", "clip", "activations", "activation_alpha", "activation_beta", "linear_before_reset", "input_forget"]) {
       if (c.a.has(k) && (k !== "linear_before_reset" || ir === "GRU") && (k !== "input_forget" || ir === "LSTM")) attrs[k] = c.a.get(k);
     }
+    // Gate activation (first of each direction's list, LSTM/GRU): Sigmoid or HardSigmoid; the others the defaults
+    // (RNN: Tanh or Relu). activation_alpha/beta are consumed in order by the activations that take parameters
+    // (onnxruntime), here only HardSigmoid.
     const acts: string[] | undefined = c.a.get("activations");
     const defaults = ir === "LSTM" ? ["sigmoid", "tanh", "tanh"] : ir === "GRU" ? ["sigmoid", "tanh"] : ["tanh"];
-    if (acts && !acts.every((a, i) => a.toLowerCase() === defaults[i % defaults.length] || (ir === "RNN" && a.toLowerCase() === "relu"))) {
-      h.problem(`activations [${acts}] are not supported (only ${defaults.join(", ")}${ir === "RNN" ? " or Relu" : ""})`); ok = false;
+    const okAct = (a: string, i: number) => {
+      const n = a.toLowerCase(), slot = i % defaults.length;
+      return n === defaults[slot] || (ir === "RNN" && n === "relu") || (ir !== "RNN" && slot === 0 && n === "hardsigmoid");
+    };
+    if (acts && !acts.every(okAct)) {
+      h.problem(`activations [${acts}] are not supported (only ${ir === "RNN" ? "Tanh or Relu" : `Sigmoid or HardSigmoid, ${defaults.slice(1).join(", ")}`})`); ok = false;
     }
-    for (const k of ["activation_alpha", "activation_beta"]) if (c.a.has(k)) { h.problem(`attribute '${k}' is not supported`); ok = false; }
+    const nParam = acts ? acts.filter((a) => a.toLowerCase() === "hardsigmoid").length : 0;
+    for (const k of ["activation_alpha", "activation_beta"]) {
+      const v: number[] | undefined = c.a.get(k);
+      if (v && v.length > nParam) { h.problem(`attribute '${k}' [${v}] has more values than the activations [${acts ?? defaults}] take`); ok = false; }
+    }
     if (ir === "LSTM" && attrOr(c, "input_forget", 0) !== 0) { h.problem("input_forget=1 is not supported"); ok = false; }
     if (!ok) return;
     let outs = c.outs.slice(0, ir === "LSTM" ? 3 : 2);

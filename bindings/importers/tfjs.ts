@@ -453,12 +453,17 @@ function recurrent(kind: RnnKind): Handler {
     const act = norm(cfg.activation ?? "tanh");
     const ract = norm(cfg.recurrent_activation ?? "sigmoid");
     let activations: string[] | undefined;
+    let hardSigmoid: { alpha: number; beta: number } | undefined;
     if (kind === "RNN") {
       if (act === "relu") activations = ["Relu"];
       else if (act !== "tanh") problems.push(`activation '${cfg.activation}' (tanh or relu)`);
     } else {
       if (act !== "tanh") problems.push(`activation '${cfg.activation}' (tanh only)`);
-      if (ract !== "sigmoid") problems.push(`recurrent_activation '${cfg.recurrent_activation}' (sigmoid only)`);
+      // hard_sigmoid (the tfjs default): clip(0.2x + 0.5, 0, 1) in tfjs-layers and Keras 2, clip(x/6 + 0.5, 0, 1) in Keras 3.
+      if (ract === "hardsigmoid") {
+        hardSigmoid = m.kerasVersion.startsWith("3") ? { alpha: 1 / 6, beta: 0.5 } : { alpha: 0.2, beta: 0.5 };
+        activations = kind === "LSTM" ? ["HardSigmoid", "Tanh", "Tanh"] : ["HardSigmoid", "Tanh"];
+      } else if (ract !== "sigmoid") problems.push(`recurrent_activation '${cfg.recurrent_activation}' (sigmoid or hard_sigmoid)`);
     }
     if (problems.length) throw unsupported(problems.join(", "));
     const kernel = m.weight(layer.name, "kernel")!, rk = m.weight(layer.name, "recurrent_kernel")!;
@@ -486,6 +491,7 @@ function recurrent(kind: RnnKind): Handler {
     }
     const attrs: Record<string, AttrValue> = { hidden_size: H, layout: 1, direction: cfg.go_backwards ? "reverse" : "forward" };
     if (activations) attrs.activations = activations;
+    if (hardSigmoid) { attrs.activation_alpha = [hardSigmoid.alpha]; attrs.activation_beta = [hardSigmoid.beta]; }
     if (kind === "GRU") attrs.linear_before_reset = resetAfter ? 1 : 0;
     const ins = [inputs[0], m.constant(`${base}/W`, [1, G * H, I], W), m.constant(`${base}/R`, [1, G * H, H], R), m.constant(`${base}/B`, [1, 2 * G * H], B)];
     const nStates = kind === "LSTM" ? 2 : 1;

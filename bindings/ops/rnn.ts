@@ -6,7 +6,8 @@
  * constants), P [D, 3H] (LSTM peepholes i,o,f; optional). W, R and B must be constants: packed once per session.
  * Attributes: hidden_size, direction (forward | reverse | bidirectional), layout (0: X [S, B, I], Y
  * [S, D, B, H], Y_h/Y_c [D, B, H]; 1: X [B, S, I], Y [B, S, D, H], Y_h/Y_c [B, D, H]), clip, linear_before_reset
- * (GRU), activations (only the defaults; RNN: Tanh or Relu per direction), input_forget (0 only).
+ * (GRU), activations (the defaults, except: LSTM/GRU gate activation Sigmoid or HardSigmoid, with
+ * activation_alpha/activation_beta; RNN: Tanh or Relu; per direction), input_forget (0 only).
  * Outputs: Y, Y_h, Y_c (LSTM) in that order; a node may name only a prefix of them. The runtime needs every
  * named output computed, so an importer names the unused ones.
  *
@@ -24,6 +25,7 @@ const DEFAULT_ACTS: Record<Kind, string[]> = { LSTM: ["sigmoid", "tanh", "tanh"]
 interface Geometry {
   kind: Kind; g: number; dirs: number; reverse: boolean; h: number; inSize: number;
   seq: number; batch: number; layout: number; clip: number; lbr: boolean; relu: boolean[];
+  gate: { code: number; alpha: number; beta: number }[];
   lens?: number[];
 }
 
@@ -54,10 +56,22 @@ function geometry(c: OpContext, kind: Kind): Geometry {
   if (!(clip > 0)) throw fail(c, `clip ${clip} must be positive`);
   if (kind === "LSTM" && int(c, "input_forget", 0) !== 0) throw fail(c, "input_forget=1 is not supported", "UNSUPPORTED");
   const lbr = kind === "GRU" && int(c, "linear_before_reset", 0) !== 0;
-  // Activations: only the defaults (RNN: Tanh or Relu), per direction.
+  // Activations per direction: the defaults; LSTM/GRU: the gate activation (first) may be HardSigmoid;
+  // RNN: Tanh or Relu. activation_alpha/beta are consumed in order by the activations that take them
+  // (onnxruntime): HardSigmoid takes one of each (defaults 0.2, 0.5).
   const acts = c.node.attrs.activations;
   const per = DEFAULT_ACTS[kind].length;
   const relu = new Array<boolean>(dirs).fill(false);
+  const gate = Array.from({ length: dirs }, () => ({ code: 0, alpha: 0, beta: 0 }));
+  const floats = (k: string): number[] => {
+    const v = c.node.attrs[k];
+    if (v === undefined || v === null) return [];
+    const a = Array.isArray(v) ? v : [v];
+    if (!a.every((x) => typeof x === "number")) throw fail(c, `attribute '${k}' must be a list of floats, got ${JSON.stringify(v)}`);
+    return a as number[];
+  };
+  const alphas = floats("activation_alpha"), betas = floats("activation_beta");
+  let ai = 0, bi = 0;
   if (acts !== undefined && acts !== null) {
     if (!Array.isArray(acts) || acts.length !== per * dirs || !acts.every((a) => typeof a === "string")) {
       throw fail(c, `attribute 'activations' must list ${per * dirs} names, got ${JSON.stringify(acts)}`);
@@ -66,15 +80,18 @@ function geometry(c: OpContext, kind: Kind): Geometry {
       for (let i = 0; i < per; i++) {
         const a = (acts[d * per + i] as string).toLowerCase();
         if (kind === "RNN" && a === "relu") relu[d] = true;
-        else if (a !== DEFAULT_ACTS[kind][i]) {
-          throw fail(c, `activations ${JSON.stringify(acts)} are not supported (${kind}: ${DEFAULT_ACTS[kind].join(", ")}${kind === "RNN" ? " or Relu" : ""})`, "UNSUPPORTED");
+        else if (kind !== "RNN" && i === 0 && a === "hardsigmoid") {
+          gate[d] = { code: 1, alpha: ai < alphas.length ? alphas[ai++] : 0.2, beta: bi < betas.length ? betas[bi++] : 0.5 };
+        } else if (a !== DEFAULT_ACTS[kind][i]) {
+          throw fail(c, `activations ${JSON.stringify(acts)} are not supported (${kind}: ${kind === "RNN" ? "Tanh or Relu" : `Sigmoid or HardSigmoid, ${DEFAULT_ACTS[kind].slice(1).map((n) => n[0].toUpperCase() + n.slice(1)).join(", ")}`})`, "UNSUPPORTED");
         }
       }
     }
   }
-  for (const k of ["activation_alpha", "activation_beta"]) {
-    if (c.node.attrs[k] !== undefined && c.node.attrs[k] !== null) throw fail(c, `attribute '${k}' is not supported`, "UNSUPPORTED");
+  if (ai < alphas.length || bi < betas.length) {
+    throw fail(c, `activation_alpha ${JSON.stringify(alphas)} / activation_beta ${JSON.stringify(betas)} have more values than the activations ${JSON.stringify(acts ?? DEFAULT_ACTS[kind])} take`, "UNSUPPORTED");
   }
+  if (gate.some((g) => !Number.isFinite(g.alpha) || !Number.isFinite(g.beta))) throw fail(c, "HardSigmoid alpha and beta must be finite");
   // sequence_lens: a float constant of integral values; all equal to seq is the plain case.
   let lens: number[] | undefined;
   if (c.node.inputs[4]) {
@@ -95,7 +112,7 @@ function geometry(c: OpContext, kind: Kind): Geometry {
     const p = c.inShapes[7];
     if (p && sizeOf(p) !== dirs * 3 * h) throw fail(c, `P has shape [${p}], expected [${dirs}, ${3 * h}]`, "BAD_INPUT");
   }
-  return { kind, g, dirs, reverse: direction === "reverse", h, inSize, seq, batch, layout, clip, lbr, relu, lens };
+  return { kind, g, dirs, reverse: direction === "reverse", h, inSize, seq, batch, layout, clip, lbr, relu, gate, lens };
 }
 
 function recurrent(kind: Kind): OpDef {
@@ -181,6 +198,7 @@ function recurrent(kind: Kind): OpDef {
           };
           for (let d = 0; d < dirs; d++) {
             const reverse = d === 1 || geo.reverse;
+            const ga = geo.gate[d];
             const cd = cbuf + d * batch * h * 4;
             if (kind === "LSTM") {
               if (ic) copyRows(cd, h, ic + sBase(d) * 4, sStride, batch);
@@ -199,10 +217,11 @@ function recurrent(kind: Kind): OpDef {
                 if (y) { ho = y + (yBase(t, d) + b0 * yStride) * 4; hoStride = yStride; }
                 else { ho = hbuf + (ping * batch + b0) * h * 4; hoStride = h; ping ^= 1; }
                 if (kind === "LSTM") {
-                  k.f32_lstm_step(rows, h, xp, pStride, hp, hpStride, cd + b0 * h * 4, h, packs.pr[d], peep ? peep + d * 3 * h * 4 : 0, clip, ho, hoStride);
+                  k.f32_lstm_step(rows, h, xp, pStride, hp, hpStride, cd + b0 * h * 4, h, packs.pr[d], peep ? peep + d * 3 * h * 4 : 0, clip, ho, hoStride,
+                    ga.code, ga.alpha, ga.beta);
                 } else if (kind === "GRU") {
                   k.f32_gru_step(rows, h, xp, pStride, hp, hpStride, packs.pr[d], lbr ? 0 : packs.prh[d],
-                    packs.rbhPtr ? packs.rbhPtr + d * h * 4 : 0, lbr ? 1 : 0, clip, ho, hoStride, gs);
+                    packs.rbhPtr ? packs.rbhPtr + d * h * 4 : 0, lbr ? 1 : 0, clip, ho, hoStride, gs, ga.code, ga.alpha, ga.beta);
                 } else {
                   k.f32_rnn_step(rows, h, xp, pStride, hp, hpStride, packs.pr[d], geo.relu[d] ? 1 : 0, clip, ho, hoStride);
                 }

@@ -35,9 +35,9 @@ export interface KernelExports {
   f32_rnn_packed_size(k: number, h: number, g: number): number;
   f32_rnn_pack(k: number, h: number, g: number, w: Ptr, wRowStride: number, packed: Ptr): void;
   f32_lstm_step(batch: number, h: number, x: Ptr, xStride: number, hPrev: Ptr, hpStride: number, c: Ptr, cStride: number,
-    packed: Ptr, peep: Ptr, clip: number, hOut: Ptr, hoStride: number): void;
+    packed: Ptr, peep: Ptr, clip: number, hOut: Ptr, hoStride: number, gate: number, alpha: number, beta: number): void;
   f32_gru_step(batch: number, h: number, x: Ptr, xStride: number, hPrev: Ptr, hpStride: number, packed: Ptr, packedH: Ptr,
-    rbh: Ptr, lbr: number, clip: number, hOut: Ptr, hoStride: number, scratch: Ptr): void;
+    rbh: Ptr, lbr: number, clip: number, hOut: Ptr, hoStride: number, scratch: Ptr, gate: number, alpha: number, beta: number): void;
   f32_rnn_step(batch: number, h: number, x: Ptr, xStride: number, hPrev: Ptr, hpStride: number, packed: Ptr, relu: number,
     clip: number, hOut: Ptr, hoStride: number): void;
 }

@@ -206,6 +206,30 @@ test("LSTM and GRU: return_sequences both ways, return_state, go_backwards", asy
   }
 });
 
+test("LSTM and GRU with default options (recurrent_activation hard_sigmoid)", async (t) => {
+  const x = tfl.input({ shape: [9, 4] });
+  const l1 = tfl.layers.lstm({ units: 6, returnSequences: true, ...rnnInit() }).apply(x);
+  const l2 = tfl.layers.lstm({ units: 5, returnState: true, goBackwards: true, ...rnnInit() }).apply(l1);
+  const g1 = tfl.layers.gru({ units: 7, returnSequences: true, ...rnnInit() }).apply(x);
+  const g2 = tfl.layers.gru({ units: 3, ...rnnInit() }).apply(g1);
+  const m = tfl.model({ inputs: x, outputs: [...l2, g2, l1, g1] });
+  const { graph } = await check(t, m, { batch: 3 });
+  const rec = graph.nodes.filter((n) => n.op === "LSTM" || n.op === "GRU");
+  assert.equal(rec.length, 4);
+  for (const n of rec) {
+    assert.equal(n.attrs.activations[0], "HardSigmoid");
+    assert.deepEqual([n.attrs.activation_alpha, n.attrs.activation_beta], [[0.2], [0.5]]);
+  }
+  // Sequential with the defaults only (the tfjs doc example shape).
+  const s = tfl.sequential();
+  s.add(tfl.layers.lstm({ inputShape: [6, 3], units: 4, ...rnnInit() }));
+  s.add(tfl.layers.dense({ units: 2, ...init() }));
+  await check(t, s, { batch: 2 });
+  const s2 = tfl.sequential();
+  s2.add(tfl.layers.gru({ inputShape: [6, 3], units: 4, returnSequences: true, ...rnnInit() }));
+  await check(t, s2, { batch: 2 });
+});
+
 test("quantized (uint8, uint16) and float16 weights: compared with tfjs on the dequantized weights", async (t) => {
   await initTf();
   const m = tfl.sequential();
@@ -285,7 +309,7 @@ test("unsupported layers are all reported at once, by class and name", async () 
   await initTf();
   const m = tfl.sequential();
   m.add(tfl.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 5, embeddingsInitializer: gu(), name: "emb" }));
-  m.add(tfl.layers.lstm({ units: 3, returnSequences: true, recurrentInitializer: gu(), name: "lstm_hard" })); // tfjs default: hard_sigmoid
+  m.add(tfl.layers.lstm({ units: 3, returnSequences: true, activation: "relu", recurrentInitializer: gu(), name: "lstm_relu" })); // cell activation: tanh only
   m.add(tfl.layers.layerNormalization({ name: "ln" }));
   m.add(tfl.layers.flatten());
   m.add(tfl.layers.dense({ units: 2, activation: "softmax", ...init(), name: "out" }));
@@ -294,7 +318,7 @@ test("unsupported layers are all reported at once, by class and name", async () 
     assert.ok(e instanceof EdgennError && e.code === "UNSUPPORTED", String(e));
     assert.match(e.message, /3 unsupported layer/);
     assert.match(e.message, /Embedding 'emb'/);
-    assert.match(e.message, /LSTM 'lstm_hard' \(recurrent_activation 'hard_sigmoid'/);
+    assert.match(e.message, /LSTM 'lstm_relu' \(activation 'relu'/);
     assert.match(e.message, /LayerNormalization 'ln'/);
     return true;
   });

@@ -1,7 +1,7 @@
 // f32_lstm_step / f32_gru_step / f32_rnn_step (with f32_rnn_pack) against a plain scalar f64 reference of one
 // ONNX time step, on odd hidden sizes (tails of every length), batch 1 and > 1, with row strides larger than a
 // row (the padding holds a sentinel that must survive), guards around every output, peepholes, clip, GRU with
-// and without linear_before_reset, RNN tanh and relu.
+// and without linear_before_reset, LSTM/GRU with hard sigmoid gates, RNN tanh and relu.
 // Tolerance: |got - ref| <= 4e-6 * (1 + |ref|): the pre-activations are sums of <= 34 f32 products of values in
 // [-1, 1] (error <= 34 * 2^-24 * sum|terms| ~ 3e-6 at most here), sigmoid/tanh/the update add a few ulp, and every
 // activation has a derivative <= 1; a wrong weight, gate order or lane is far above it.
@@ -11,6 +11,10 @@ import { GUARD, SENTINEL, data, guarded, guards_intact, random, reseed } from ".
 const TOL: f64 = 4e-6;
 
 function sig(x: f64): f64 { return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)); }
+// The gate activation: sigmoid, or hard sigmoid max(0, min(1, HA*x + HB)) when `hard`.
+const HA: f32 = 0.2, HB: f32 = 0.5;
+let hard = false;
+function gate(x: f64): f64 { return hard ? Math.max(0, Math.min(1, <f64>HA * x + <f64>HB)) : sig(x); }
 function clipv(v: f64, c: f64): f64 { return Math.max(-c, Math.min(c, v)); }
 function ld(p: usize, i: i32): f64 { return <f64>load<f32>(p + (<usize>i << 2)); }
 
@@ -60,14 +64,14 @@ function lstm(batch: i32, h: i32, peephole: bool, clip: f32): void {
   const c0 = new StaticArray<f32>(c.length);
   for (let i = 0; i < c.length; i++) c0[i] = c[i];
   const packed = packed_of(h, h, 4, data(r));
-  f32_lstm_step(batch, h, data(x), xs, data(hp), hs, data(c), cs, data(packed), peephole ? data(p) : 0, clip, data(out), os);
+  f32_lstm_step(batch, h, data(x), xs, data(hp), hs, data(c), cs, data(packed), peephole ? data(p) : 0, clip, data(out), os, hard ? 1 : 0, HA, HB);
   const cl: f64 = clip;
   for (let b = 0; b < batch; b++) for (let j = 0; j < h; j++) {
     const cp = <f64>c0[GUARD + b * cs + j];
     const pi = peephole ? ld(data(p), j) : 0, po = peephole ? ld(data(p), h + j) : 0, pf = peephole ? ld(data(p), 2 * h + j) : 0;
-    const ig = sig(clipv(lstm_pre(data(x), xs, data(hp), hs, data(r), h, b, 0, j) + pi * cp, cl)), fg = sig(clipv(lstm_pre(data(x), xs, data(hp), hs, data(r), h, b, 2, j) + pf * cp, cl)), gg = Math.tanh(clipv(lstm_pre(data(x), xs, data(hp), hs, data(r), h, b, 3, j), cl));
+    const ig = gate(clipv(lstm_pre(data(x), xs, data(hp), hs, data(r), h, b, 0, j) + pi * cp, cl)), fg = gate(clipv(lstm_pre(data(x), xs, data(hp), hs, data(r), h, b, 2, j) + pf * cp, cl)), gg = Math.tanh(clipv(lstm_pre(data(x), xs, data(hp), hs, data(r), h, b, 3, j), cl));
     const cn = fg * cp + ig * gg;
-    const og = sig(clipv(lstm_pre(data(x), xs, data(hp), hs, data(r), h, b, 1, j) + po * cn, cl));
+    const og = gate(clipv(lstm_pre(data(x), xs, data(hp), hs, data(r), h, b, 1, j) + po * cn, cl));
     near("f32_lstm_step c", <f64>c[GUARD + b * cs + j], cn, b, j);
     near("f32_lstm_step h", <f64>out[GUARD + b * os + j], og * Math.tanh(cn), b, j);
   }
@@ -83,13 +87,13 @@ function gru(batch: i32, h: i32, lbr: bool, clip: f32): void {
   if (lbr) { packed = packed_of(h, h, 3, data(r)); packed_h = guarded(0); }
   else { packed = packed_of(h, h, 2, data(r)); packed_h = packed_of(h, h, 1, data(r) + (<usize>(2 * h * h) << 2)); }
   f32_gru_step(batch, h, data(x), xs, data(hp), hs, data(packed), lbr ? 0 : data(packed_h), lbr ? data(rbh) : 0, lbr ? 1 : 0, clip,
-    data(out), os, data(scratch));
+    data(out), os, data(scratch), hard ? 1 : 0, HA, HB);
   const cl: f64 = clip;
   for (let b = 0; b < batch; b++) {
     const rg = new StaticArray<f64>(h), zg = new StaticArray<f64>(h);
     for (let j = 0; j < h; j++) {
-      zg[j] = sig(clipv(ld(data(x), b * xs + j) + dot(data(hp), hs, b, data(r), h, j), cl));
-      rg[j] = sig(clipv(ld(data(x), b * xs + h + j) + dot(data(hp), hs, b, data(r), h, h + j), cl));
+      zg[j] = gate(clipv(ld(data(x), b * xs + j) + dot(data(hp), hs, b, data(r), h, j), cl));
+      rg[j] = gate(clipv(ld(data(x), b * xs + h + j) + dot(data(hp), hs, b, data(r), h, h + j), cl));
     }
     for (let j = 0; j < h; j++) {
       let a: f64;
@@ -154,6 +158,19 @@ describe("f32_lstm_step", () => {
   });
 });
 
+describe("f32_lstm_step, hard sigmoid gates", () => {
+  it("matches the scalar reference (batch 1 and 3, peepholes, clip)", () => {
+    reseed(13); bad = 0; hard = true;
+    for (let i = 0; i < HIDDEN.length; i++) {
+      for (let b = 0; b < BATCH.length; b++) lstm(BATCH[b], HIDDEN[i], false, Infinity);
+      lstm(2, HIDDEN[i], true, Infinity);
+      lstm(2, HIDDEN[i], true, 0.25);
+    }
+    hard = false;
+    expect(bad).toBe(0);
+  });
+});
+
 describe("f32_gru_step", () => {
   it("linear_before_reset = 0 and 1, clip", () => {
     reseed(21); bad = 0;
@@ -162,6 +179,19 @@ describe("f32_gru_step", () => {
       gru(BATCH[b], HIDDEN[i], true, Infinity);
       gru(BATCH[b], HIDDEN[i], BATCH[b] == 1, 0.3);
     }
+    expect(bad).toBe(0);
+  });
+});
+
+describe("f32_gru_step, hard sigmoid gates", () => {
+  it("linear_before_reset = 0 and 1, clip", () => {
+    reseed(22); bad = 0; hard = true;
+    for (let i = 0; i < HIDDEN.length; i++) for (let b = 0; b < BATCH.length; b++) {
+      gru(BATCH[b], HIDDEN[i], false, Infinity);
+      gru(BATCH[b], HIDDEN[i], true, Infinity);
+      gru(BATCH[b], HIDDEN[i], BATCH[b] == 1, 0.3);
+    }
+    hard = false;
     expect(bad).toBe(0);
   });
 });

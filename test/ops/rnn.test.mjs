@@ -15,7 +15,7 @@ const GATES = { LSTM: 4, GRU: 3, RNN: 1 };
 
 /**
  * ONNX LSTM/GRU/RNN in f64. p: { kind, X, W, R, B?, lens?, h0?, c0?, P?, hidden, dirs, reverse, layout,
- * clip?, lbr?, relu? } with plain arrays in ONNX shapes. Returns { Y, Yh, Yc } as flat Float64Arrays.
+ * clip?, lbr?, relu?, hard? } with plain arrays in ONNX shapes. Returns { Y, Yh, Yc } as flat Float64Arrays.
  */
 function reference(p) {
   const { kind, hidden: H, dirs, layout } = p;
@@ -30,6 +30,9 @@ function reference(p) {
     const rev = d === 1 || p.reverse;
     const W = (r, i) => p.W[(d * G * H + r) * I + i], R = (r, k) => p.R[(d * G * H + r) * H + k];
     const Wb = (r) => (p.B ? p.B[d * 2 * G * H + r] : 0), Rb = (r) => (p.B ? p.B[d * 2 * G * H + G * H + r] : 0);
+    // Gate activation: sigmoid, or HardSigmoid max(0, min(1, alpha*x + beta)) with p.hard[d] = { alpha, beta }.
+    const hs = p.hard?.[d];
+    const gsig = hs ? (v) => Math.max(0, Math.min(1, hs.alpha * v + hs.beta)) : sig;
     for (let b = 0; b < Bt; b++) {
       const len = p.lens ? p.lens[b] : S;
       let h = Array.from({ length: H }, (_, j) => (p.h0 ? p.h0[sAt(d, b, j)] : 0));
@@ -43,17 +46,17 @@ function reference(p) {
           const P = (q, j) => (p.P ? p.P[d * 3 * H + q * H + j] : 0);
           for (let j = 0; j < H; j++) {
             const pre = (q) => xw(q * H + j) + hr(q * H + j) + Rb(q * H + j);
-            const i = sig(clip(pre(0) + P(0, j) * c[j])), f = sig(clip(pre(2) + P(2, j) * c[j])), g = Math.tanh(clip(pre(3)));
+            const i = gsig(clip(pre(0) + P(0, j) * c[j])), f = gsig(clip(pre(2) + P(2, j) * c[j])), g = Math.tanh(clip(pre(3)));
             nc[j] = f * c[j] + i * g;
-            const o = sig(clip(pre(1) + P(1, j) * nc[j]));
+            const o = gsig(clip(pre(1) + P(1, j) * nc[j]));
             nh[j] = o * Math.tanh(nc[j]);
           }
           c = nc;
         } else if (kind === "GRU") {
           const z = [], r = [];
           for (let j = 0; j < H; j++) {
-            z[j] = sig(clip(xw(j) + hr(j) + Rb(j)));
-            r[j] = sig(clip(xw(H + j) + hr(H + j) + Rb(H + j)));
+            z[j] = gsig(clip(xw(j) + hr(j) + Rb(j)));
+            r[j] = gsig(clip(xw(H + j) + hr(H + j) + Rb(H + j)));
           }
           const rh = h.map((v, k) => r[k] * v);
           for (let j = 0; j < H; j++) {
@@ -100,6 +103,12 @@ async function runRnn(p, { constStates = false, outputs = ["Y", "Y_h", ...(p.kin
   if (p.clip !== undefined) attrs.clip = p.clip;
   if (kind === "GRU") attrs.linear_before_reset = p.lbr ? 1 : 0;
   if (p.relu) attrs.activations = Array(dirs).fill("Relu");
+  if (p.hard) {
+    // Per direction: HardSigmoid with explicit alpha/beta, or (alpha 0.2, beta 0.5) the defaults left out.
+    attrs.activations = p.hard.flatMap((hd) => [hd ? "HardSigmoid" : "Sigmoid", ...(kind === "LSTM" ? ["Tanh", "Tanh"] : ["Tanh"])]);
+    const given = p.hard.filter((hd) => hd && !hd.dflt);
+    if (given.length) { attrs.activation_alpha = given.map((hd) => hd.alpha); attrs.activation_beta = given.map((hd) => hd.beta); }
+  }
   const r = await runGraph({ inputs, constants, nodes: [node(kind, ins, outputs, attrs)], outputs });
   return r.out;
 }
@@ -192,6 +201,31 @@ for (const kind of ["LSTM", "GRU", "RNN"]) {
   });
 }
 
+for (const kind of ["LSTM", "GRU"]) {
+  test(`${kind}: HardSigmoid gate activation (activation_alpha/beta, defaults, per direction; f64 reference)`, async (t) => {
+    let seed = 500;
+    const a = Math.fround(0.2), b = Math.fround(0.5), a6 = Math.fround(1 / 6);
+    const variants = [
+      { hard: [{ alpha: a, beta: b }] },
+      { hard: [{ alpha: 0.2, beta: 0.5, dflt: true }], clip: 3 },
+      { hard: [{ alpha: a6, beta: b }], layout: 1, h0: true, c0: kind === "LSTM", scale: 2 },
+      { dirs: 2, hard: [{ alpha: a, beta: b }, { alpha: Math.fround(0.3), beta: Math.fround(0.4) }], peep: kind === "LSTM" },
+      { dirs: 2, hard: [undefined, { alpha: a6, beta: b }], lens: undefined, h0: true },
+      { hard: [{ alpha: a, beta: b }], lens: [3, 1, 0], reverse: true },
+    ];
+    for (const v of variants) {
+      for (const s of [SIZES[0], SIZES[2], SIZES[4], SIZES[6]]) {
+        for (const lbr of kind === "GRU" ? [false, true] : [undefined]) {
+          const size = v.lens ? { hidden: s.hidden, input: s.input, seq: 3, batch: 3 } : s;
+          const p = randomProblem(seed++, { kind, ...size, ...v, lbr });
+          p.hard = v.hard;
+          await check(t, `${kind} ${JSON.stringify({ ...size, ...v, lbr })}`, p);
+        }
+      }
+    }
+  });
+}
+
 test("RNN: relu activation, bidirectional (f64 reference)", async (t) => {
   let seed = 400;
   for (const s of SIZES) await check(t, `RNN relu ${JSON.stringify(s)}`, randomProblem(seed++, { kind: "RNN", ...s, dirs: 2, relu: true, h0: true }));
@@ -207,7 +241,11 @@ test("RNN: unsupported activations and attributes are refused", async () => {
   await assert.rejects(run({ activations: ["Sigmoid", "Tanh", "Relu"] }), (e) => e.code === "UNSUPPORTED");
   await assert.rejects(run({ input_forget: 1 }), (e) => e.code === "UNSUPPORTED");
   await assert.rejects(run({ hidden_size: 4 }), (e) => e.code === "BAD_GRAPH");
+  await assert.rejects(run({ activations: ["Sigmoid", "HardSigmoid", "Tanh"] }), (e) => e.code === "UNSUPPORTED");
+  await assert.rejects(run({ activations: ["HardSigmoid", "Tanh", "Tanh"], activation_alpha: [0.2, 0.3] }), (e) => e.code === "UNSUPPORTED");
+  await assert.rejects(run({ activation_alpha: [0.2] }), (e) => e.code === "UNSUPPORTED");
   await assert.doesNotReject(run({ activations: ["sigmoid", "tanh", "tanh"] }));
+  await assert.doesNotReject(run({ activations: ["HardSigmoid", "Tanh", "Tanh"], activation_alpha: [0.25], activation_beta: [0.5] }));
 });
 
 // ---------------------------------------------------------------------------------------------------------
