@@ -1,0 +1,103 @@
+// The one-file bundle in a real browser (Debian's Chromium driven by playwright-core, see /work/shared/runtimes.md):
+// the page (test/browser/page.mjs) loads the kernels next to the bundle and the default model by URL, and matches the
+// tfjs reference within 1e-5. A second run serves .wasm with a wrong MIME type, which must not matter.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { startServer } from "./browser/server.mjs";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/** Serves the repo with `serverOptions`, opens the test page in a fresh Chromium profile, returns window.__result. */
+async function runPage(serverOptions = {}) {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (as root; .ci/run does this)`);
+  assert.ok(existsSync(new URL("../dist/bundle/edgenn.js", import.meta.url)), "dist/bundle/edgenn.js is missing: run npm run build");
+  const server = await startServer(serverOptions);
+  try {
+    const profile = mkdtempSync(join(tmpdir(), "edgenn-chromium-"));
+    try {
+      const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
+      try {
+        const page = ctx.pages()[0] ?? await ctx.newPage();
+        const errors = [];
+        page.on("pageerror", (e) => errors.push(`pageerror: ${e}`));
+        page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+        await page.goto(`${server.url}test/browser/page.html`);
+        await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 30_000 });
+        const result = await page.evaluate(() => window.__result);
+        return { result, errors };
+      } finally {
+        await ctx.close();
+      }
+    } finally {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+test("Chromium: the bundle loads the default model by URL and matches tfjs within 1e-5 (relaxed SIMD)", { timeout: 120_000 }, async () => {
+  const { result: r, errors } = await runPage();
+  assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
+  assert.equal(r.n, 114);
+  assert.deepEqual(r.dims, [114, 1]);
+  assert.ok(r.ok, `max |diff| ${r.maxDiff} > 1e-5`);
+  assert.ok(r.maxDiff <= 1e-5);
+  assert.equal(r.variant, "relaxed", `Chromium supports relaxed SIMD, but the ${r.variant} build was used`);
+  assert.equal(r.crossOriginIsolated, false);
+  assert.equal(r.wasmContentType, "application/wasm");
+  assert.equal(r.streaming, "ok");
+  assert.deepEqual(errors, []);
+});
+
+test("Chromium: .wasm served as application/octet-stream still loads (no reliance on the MIME type)", { timeout: 120_000 }, async () => {
+  const { result: r, errors } = await runPage({ wasmType: "application/octet-stream" });
+  assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
+  assert.equal(r.wasmContentType, "application/octet-stream");
+  // The wrong MIME type is really in effect: the streaming compiler refuses it ...
+  assert.match(r.streaming, /^TypeError: .*MIME/i);
+  // ... and the runtime still works.
+  assert.ok(r.ok, `max |diff| ${r.maxDiff} > 1e-5`);
+  assert.equal(r.variant, "relaxed");
+  assert.equal(r.n, 114);
+  assert.deepEqual(errors, []);
+});
+
+test("the static server refuses paths outside the repository and writes", async () => {
+  const server = await startServer();
+  try {
+    const get = (p, init) => fetch(new URL(p, server.url), init);
+    const wasm = await get("dist/bundle/edgenn-simd.wasm");
+    assert.equal(wasm.status, 200);
+    assert.equal(wasm.headers.get("content-type"), "application/wasm");
+    assert.equal(wasm.headers.get("cache-control"), "no-store");
+    await wasm.arrayBuffer();
+    for (const [p, type] of [["models/wdbc-mlp.enn", "application/octet-stream"], ["test/models/wdbc-reference.json", "application/json"], ["test/browser/page.mjs", "text/javascript"], ["dist/bundle/edgenn.js", "text/javascript"]]) {
+      const r = await get(p);
+      assert.equal(r.status, 200, p);
+      assert.equal(r.headers.get("content-type"), type, p);
+      await r.arrayBuffer();
+    }
+    // fetch normalises "../"; send raw and encoded traversals over a plain socket-level request instead.
+    const { request } = await import("node:http");
+    const raw = (path) => new Promise((ok, ko) => {
+      const req = request({ host: "127.0.0.1", port: server.port, path, method: "GET" }, (res) => { res.resume(); res.on("end", () => ok(res.statusCode)); });
+      req.on("error", ko);
+      req.end();
+    });
+    for (const p of ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd", "/test/..%2f..%2f..%2fetc/passwd"]) {
+      assert.ok([403, 404].includes(await raw(p)), p);
+    }
+    assert.equal(await raw("/%E0%A4%A"), 400);
+    assert.equal((await get("package.json", { method: "POST", body: "x" })).status, 405);
+    assert.equal((await get("no/such/file")).status, 404);
+  } finally {
+    await server.close();
+  }
+});
