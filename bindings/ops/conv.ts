@@ -6,7 +6,7 @@
 import { applyActivation, parseActivation } from "./activation.js";
 import { as2d, groupsOf, joinImage, layoutOf, slidingWindow, splitImage } from "./geometry.js";
 import { inLayout } from "./layout.js";
-import { fail, need, sizeOf, type OpContext, type OpDef } from "./types.js";
+import { fail, need, sizeOf, type OpContext, type OpDef, type Step } from "./types.js";
 
 function geometry(c: OpContext) {
   const layout = layoutOf(c);
@@ -48,16 +48,15 @@ export const Conv: OpDef = {
       return p;
     });
     const outCount = x.n * oh * ow * cout;
-    const inner = depthwise
-      ? { scratch: 0, run: (io: { inputs: number[]; outputs: number[] }) =>
-          k.f32_dwconv2d(x.n, ih, iw, cin, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, io.inputs[0], packed, io.outputs[0], act.min, act.max) }
-      : { scratch: k.f32_conv2d_scratch_size(ow, kh, kw, cin, cout, groups) * 4, run: (io: { inputs: number[]; outputs: number[]; scratch: number }) =>
-          k.f32_conv2d(x.n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, pt, pl, groups, io.inputs[0], packed, io.outputs[0], io.scratch, act.min, act.max) };
-    const step = { scratch: inner.scratch, run(io: { inputs: number[]; outputs: number[]; scratch: number }) {
-      if (outCount === 0) return;
-      inner.run(io as any);
-      applyActivation(k, act, io.outputs[0], outCount);
-    } };
+    const step: Step = {
+      scratch: depthwise ? 0 : k.f32_conv2d_scratch_size(ow, kh, kw, cin, cout, groups) * 4,
+      run(io) {
+        if (outCount === 0) return;
+        if (depthwise) k.f32_dwconv2d(x.n, ih, iw, cin, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, io.inputs[0], packed, io.outputs[0], act.min, act.max);
+        else k.f32_conv2d(x.n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, pt, pl, groups, io.inputs[0], packed, io.outputs[0], io.scratch, act.min, act.max);
+        applyActivation(k, act, io.outputs[0], outCount);
+      },
+    };
     return inLayout(rt, layout, { n: x.n, c: cin, h: ih, w: iw }, { c: cout, h: oh, w: ow }, step);
   },
 };
