@@ -19,8 +19,8 @@
 // run-time input). Tests refused only because weights/parameters are run-time graph inputs (the IR wants
 // them constant) are retried with those inputs (all but input 0) frozen to their test values as
 // initializers; they are reported in their own column ("frozen"), not as plain passes.
-import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { unpackDebs } from "./debian.mjs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import onnxProto from "onnx-proto";
@@ -42,18 +42,8 @@ const log = (...a) => (jsonArg === "--json" ? console.error(...a) : console.log(
 function ensureData() {
   const cache = process.env.ONNX_TESTDATA ? resolve(process.env.ONNX_TESTDATA) : join(root, "node_modules/.cache/onnx-testdata");
   const data = join(cache, "usr/share/libonnx-testdata/data");
-  if (existsSync(data)) return data;
-  mkdirSync(cache, { recursive: true });
-  try { chmodSync(cache, 0o777); } catch {} // apt's _apt user downloads into it when run as root
-  log(`fetching libonnx-testdata into ${cache} ...`);
-  let deb = readdirSync(cache).find((f) => /^libonnx-testdata_.*\.deb$/.test(f));
-  if (!deb) {
-    execFileSync("apt-get", ["download", "libonnx-testdata"], { cwd: cache, stdio: ["ignore", "ignore", "inherit"] });
-    deb = readdirSync(cache).find((f) => /^libonnx-testdata_.*\.deb$/.test(f));
-  }
-  if (!deb) throw new Error("apt-get download libonnx-testdata produced no .deb (run `apt-get update` first?)");
-  execFileSync("dpkg", ["-x", join(cache, deb), cache], { stdio: "inherit" });
-  if (!existsSync(data)) throw new Error(`${data} missing after dpkg -x`);
+  if (!existsSync(data)) unpackDebs(cache, ["libonnx-testdata"], log);
+  if (!existsSync(data)) throw new Error(`${data} missing after unpacking libonnx-testdata`);
   return data;
 }
 
