@@ -6,8 +6,8 @@
  *   const bytes = model.save({ name: "wdbc-mlp" });   // a .enn file
  */
 import { EdgennError } from "./errors.js";
-import { writeEnn } from "./format/enn.js";
-import { graphToJson, type AttrValue, type Constant, type Dim, type Graph, type Node } from "./ir/graph.js";
+import { graphToEnn, type SaveOptions } from "./save.js";
+import { type AttrValue, type Constant, type Dim, type Graph, type Node } from "./ir/graph.js";
 import { InferenceSession, type SessionOptions } from "./session.js";
 
 /** A layer knows its output shape from its input shape and which weights it needs. */
@@ -163,12 +163,8 @@ export class Sequential {
   }
 
   /** Serialises the model as a .enn weight file. */
-  save(metadata: Record<string, unknown> = {}): Uint8Array {
-    return writeEnn({
-      graph: graphToJson(this.graph),
-      metadata,
-      tensors: [...this.graph.constants].map(([name, c]) => ({ name, shape: c.shape, data: c.data })),
-    });
+  save(metadata: Record<string, unknown> = {}, options: SaveOptions = {}): Uint8Array {
+    return graphToEnn(this.graph, metadata, options);
   }
 
   /** A session running this model directly (no file round trip). */

@@ -1,65 +1,228 @@
 #!/usr/bin/env node
 /**
  * edgenn command line (Node). `edgenn demo` runs the embedded default model (breast-cancer MLP) on its
- * held-out cases; `edgenn info FILE` describes a model; `edgenn run FILE --input x.json` runs one.
+ * held-out cases; `inspect`, `run`, `bench` and `convert` work on any model edgenn loads (.enn, ONNX, TF.js).
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { EdgennError } from "./errors.js";
 import { generateSigningKey, signEnn, verifyEnn, type SigningAlgorithm } from "./format/signature.js";
-import { load, type InferenceSession } from "./session.js";
+import { tensorFromNpy, tensorToNpy } from "./io/npy.js";
+import { flopsOf, parametersOf } from "./ir/cost.js";
+import { graphToEnn } from "./save.js";
+import { importModel, InferenceSession, load } from "./session.js";
 import { Tensor } from "./tensor.js";
 
 const root = new URL("../", import.meta.url);
-const USAGE = `usage:
-  edgenn demo [--model FILE] [--variant simd|relaxed]   evaluate the default model on its held-out cases
-  edgenn info FILE                                      inputs, outputs, metadata, memory of a model
-  edgenn run FILE --input JSON_FILE|-                   run a model on {"input": {"dims": [...], "data": [...]}}
-  edgenn keygen --out DIR [--alg ECDSA-P256|Ed25519]    make a signing key pair: DIR/private.pem (mode 0600), DIR/public.pem
-  edgenn sign FILE --key private.pem [-o OUT]           sign an .enn file (in place unless -o; replaces an old signature)
-  edgenn verify FILE --key public.pem [--key ...]       check an .enn file's signature: exit 0 if valid, 2 if not
-  (info and run take --key public.pem too: refuse the model unless it is signed by that key)`;
+const USAGE = `usage: edgenn <command> [options]
+  demo [--model FILE] [--variant simd|relaxed]     evaluate the default model on its held-out cases
+  inspect MODEL [--shape NAME=D,D,..] [--json]     inputs, outputs, operators, parameters, FLOPs, memory, metadata
+  run MODEL --input NAME=FILE.npy ... [--output-dir DIR]
+            MODEL --input FILE.json|-              {"NAME": {"dims": [...], "data": [...]}}; prints JSON outputs
+  bench MODEL [--runs N] [--warmup N] [--input NAME=FILE.npy] [--shape NAME=D,..]
+                                                   latency percentiles (random inputs unless given)
+  convert MODEL -o OUT.enn [--fp16] [--check]      ONNX / TF.js model.json / .enn to a portable .enn file;
+                                                   --check runs both on one random input and reports the difference
+  keygen --out DIR [--alg ECDSA-P256|Ed25519]      make a signing key pair: DIR/private.pem (mode 0600), DIR/public.pem
+  sign FILE --key private.pem [-o OUT]             sign an .enn file (in place unless -o; replaces an old signature)
+  verify FILE --key public.pem [--key ...]         check an .enn file's signature: exit 0 if valid, 2 if not
+MODEL is a .enn file, an .onnx file or a TF.js model.json. inspect, run and bench take --key public.pem too
+(refuse the model unless it is signed by that key) and --variant simd|relaxed. Errors: one line, exit code 2.`;
+
+const bad = (msg: string) => new EdgennError("BAD_INPUT", msg);
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true,
     options: {
-      model: { type: "string" }, input: { type: "string" }, variant: { type: "string" }, help: { type: "boolean", short: "h" },
+      model: { type: "string" }, input: { type: "string", multiple: true }, variant: { type: "string" }, help: { type: "boolean", short: "h" },
       key: { type: "string", multiple: true }, out: { type: "string", short: "o" }, alg: { type: "string" },
+      shape: { type: "string", multiple: true }, json: { type: "boolean" }, "output-dir": { type: "string" },
+      runs: { type: "string" }, warmup: { type: "string" }, fp16: { type: "boolean" }, check: { type: "boolean" },
     },
   });
   const [command, file] = positionals;
   const variant = values.variant as "simd" | "relaxed" | undefined;
+  if (variant !== undefined && variant !== "simd" && variant !== "relaxed") throw bad(`--variant must be simd or relaxed, got ${variant}`);
   if (values.help || !command) return console.log(USAGE);
   if (command === "demo") return demo(values.model ?? new URL("models/wdbc-mlp.enn", root).pathname, variant);
   if (command === "keygen") return keygen(values.out, values.alg);
-  if (!file) throw new EdgennError("BAD_INPUT", `'${command}' needs a model file\n${USAGE}`);
+  if (!["inspect", "info", "run", "bench", "convert", "sign", "verify"].includes(command)) throw bad(`unknown command '${command}' (edgenn --help lists them)`);
+  if (!file) throw bad(`'${command}' needs a model file (edgenn --help)`);
   const keys = (values.key ?? []).map((k) => readText(k, "key"));
   if (command === "sign") {
-    if (keys.length !== 1) throw new EdgennError("BAD_INPUT", "sign needs --key private.pem (one key)");
-    const signed = await signEnn(readFileSync(file), keys[0]);
+    if (keys.length !== 1) throw bad("sign needs --key private.pem (one key)");
+    const signed = await signEnn(readBytes(file, "model"), keys[0]);
     const out = values.out ?? file;
     writeFileSync(out, signed);
     return console.log(`edgenn: signed ${file} -> ${out}`);
   }
   if (command === "verify") {
-    if (keys.length === 0) throw new EdgennError("BAD_INPUT", "verify needs --key public.pem");
-    const r = await verifyEnn(readFileSync(file), keys);
+    if (keys.length === 0) throw bad("verify needs --key public.pem");
+    const r = await verifyEnn(readBytes(file, "model"), keys);
     if (!r.ok) throw new EdgennError("BAD_SIGNATURE", `${file}: ${r.reason}`);
     return console.log(`edgenn: ${file}: valid ${r.algorithm} signature by key ${r.keyId}`);
   }
+  if (command === "convert") return convert(file, values.out, values.fp16 === true, values.check === true);
+  readBytes(file, "model"); // a missing file is named as such before any loading
   const session = await load(file, { variant, ...(keys.length ? { verify: keys } : {}) });
-  if (command === "info") return info(session);
-  if (command === "run") {
-    if (!values.input) throw new EdgennError("BAD_INPUT", "run needs --input JSON_FILE (or - for standard input)");
-    const json = JSON.parse(readFileSync(values.input === "-" ? 0 : values.input, "utf8"));
-    const feeds: Record<string, Tensor> = {};
-    for (const [name, v] of Object.entries<any>(json)) feeds[name] = new Tensor("float32", Float32Array.from(v.data ?? v), v.dims ?? [1, (v.data ?? v).length]);
-    const out = await session.run(feeds);
-    return console.log(JSON.stringify(Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: t.dims, data: [...t.data] }]))));
+  const shapes = parseShapes(values.shape ?? []);
+  if (command === "inspect" || command === "info") return inspect(session, file, shapes, values.json === true);
+  const feeds = readFeeds(values.input ?? []);
+  if (command === "bench") return bench(session, feeds, shapes, intOption(values.runs, "runs", 50), intOption(values.warmup, "warmup", 5));
+  if (Object.keys(feeds).length === 0) throw bad("run needs --input NAME=FILE.npy (one per input) or --input FILE.json");
+  const out = await session.run(feeds);
+  const dir = values["output-dir"];
+  if (!dir) return console.log(JSON.stringify(Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: t.dims, data: [...t.data] }]))));
+  mkdirSync(dir, { recursive: true });
+  for (const [name, t] of Object.entries(out)) {
+    const path = join(dir, `${name.replace(/[^\w.-]/g, "_")}.npy`);
+    writeFileSync(path, tensorToNpy(t));
+    console.log(`${name} [${t.dims}] -> ${path}`);
   }
-  throw new EdgennError("BAD_INPUT", `unknown command '${command}'\n${USAGE}`);
+}
+
+function readBytes(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw bad(`could not read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function intOption(v: string | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 1e6) throw bad(`--${name} must be a whole number from 1 to 1000000, got ${v}`);
+  return n;
+}
+
+/** --shape NAME=1,3,224,224 (for models with symbolic dims). */
+function parseShapes(args: string[]): Record<string, number[]> {
+  const shapes: Record<string, number[]> = {};
+  for (const a of args) {
+    const m = /^([^=]+)=(\d+(?:,\d+)*)$/.exec(a);
+    if (!m) throw bad(`--shape takes NAME=D,D,... (e.g. input=1,3,224,224), got ${a}`);
+    shapes[m[1]] = m[2].split(",").map(Number);
+  }
+  return shapes;
+}
+
+/** --input NAME=FILE.npy (repeatable), or one --input FILE.json / - holding {"NAME": {"dims", "data"}}. */
+function readFeeds(args: string[]): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  for (const a of args) {
+    const eq = a.indexOf("=");
+    if (eq > 0) {
+      const [name, path] = [a.slice(0, eq), a.slice(eq + 1)];
+      feeds[name] = tensorFromNpy(readBytes(path, "input"), path);
+      continue;
+    }
+    let json: any;
+    try {
+      json = JSON.parse(a === "-" ? readFileSync(0, "utf8") : new TextDecoder().decode(readBytes(a, "input")));
+    } catch (e) {
+      if (e instanceof EdgennError) throw e;
+      throw bad(`${a === "-" ? "standard input" : a}: not JSON (${(e as Error).message})`);
+    }
+    for (const [name, v] of Object.entries<any>(json ?? {})) {
+      const data = v?.data ?? v;
+      if (!Array.isArray(data)) throw bad(`${a}: input '${name}' must be {"dims": [...], "data": [...]} or an array of numbers`);
+      feeds[name] = new Tensor("float32", Float32Array.from(data), v.dims ?? [1, data.length]);
+    }
+  }
+  return feeds;
+}
+
+/** Seeded uniform [-1, 1) floats (zeros for integer ids) in each input's shape, for bench and convert --check. */
+function randomFeeds(session: InferenceSession, shapes: Record<string, number[]>): Record<string, Tensor> {
+  let seed = 0x2545f491;
+  const next = () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0) >>> 0) / 2 ** 32;
+  return Object.fromEntries(session.inputs.map((i) => {
+    const dims = shapes[i.name] ?? i.shape.map((d) => (typeof d === "number" ? d : 1));
+    const n = dims.reduce((a, b) => a * b, 1);
+    const dtype = i.dtype as string;
+    if (dtype === "int64") return [i.name, new Tensor("int64", new BigInt64Array(n), dims)];
+    if (dtype === "int32") return [i.name, new Tensor("int32", new Int32Array(n), dims)];
+    return [i.name, new Tensor("float32", Float32Array.from({ length: n }, () => next() * 2 - 1), dims)];
+  }));
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e6 ? 3 : 1)} MB`;
+const count = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : `${n}`) + " ";
+
+function inspect(s: InferenceSession, file: string, shapes: Record<string, number[]>, json: boolean): void {
+  const d = s.describe(shapes);
+  const ops = new Map<string, { count: number; flops: number }>();
+  for (const n of d.nodes) {
+    const o = ops.get(n.op) ?? { count: 0, flops: 0 };
+    o.count++;
+    o.flops += flopsOf(n);
+    ops.set(n.op, o);
+  }
+  const flops = [...ops.values()].reduce((a, o) => a + o.flops, 0);
+  const report = {
+    file: basename(file), variant: s.variant, inputs: s.inputs, outputs: s.outputMetadata,
+    operators: Object.fromEntries([...ops].sort((a, b) => b[1].flops - a[1].flops)), nodes: d.nodes.length,
+    parameters: parametersOf(d.nodes), flops, memory: { weights: d.weightsBytes, activations: d.arenaBytes },
+    fusion: s.fusion, metadata: s.metadata,
+  };
+  if (json) return console.log(JSON.stringify(report, null, 2));
+  const meta = s.metadata as Record<string, unknown>;
+  console.log(`${report.file}${meta.name ? ` — ${meta.name}${meta.version ? ` v${meta.version}` : ""}` : ""}`);
+  if (typeof meta.description === "string") console.log(`  ${meta.description}`);
+  for (const i of s.inputs) console.log(`  input   ${i.name}: ${i.dtype} [${i.shape}]`);
+  for (const o of s.outputMetadata) console.log(`  output  ${o.name}: ${o.type} [${o.shape}]`);
+  console.log(`  ${report.nodes} nodes after fusion, ${count(report.parameters)}parameters, ${count(flops)}FLOPs per run (${Object.values(shapes).length ? "given shapes" : "model's shapes"})`);
+  console.log(`  wasm memory: weights ${mb(d.weightsBytes)}, activations ${mb(d.arenaBytes)} (${s.variant} build)`);
+  console.log("  operator            count      FLOPs");
+  for (const [op, o] of Object.entries(report.operators)) console.log(`    ${op.padEnd(16)} ${String(o.count).padStart(6)}  ${count(o.flops).padStart(9)}`);
+  const other = Object.entries(meta).filter(([k]) => !["name", "version", "description"].includes(k));
+  if (other.length) console.log(`  metadata: ${other.map(([k, v]) => `${k}=${JSON.stringify(v).slice(0, 60)}`).join(", ")}`);
+}
+
+async function bench(s: InferenceSession, given: Record<string, Tensor>, shapes: Record<string, number[]>, runs: number, warmup: number): Promise<void> {
+  const feeds = { ...randomFeeds(s, shapes), ...given };
+  const t0 = performance.now();
+  s.runSync(feeds);
+  const first = performance.now() - t0;
+  for (let i = 0; i < warmup; i++) s.runSync(feeds);
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    s.runSync(feeds);
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+  const flops = s.describe(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, [...t.dims]]))).nodes.reduce((a, n) => a + flopsOf(n), 0);
+  const f = (x: number) => x.toFixed(x < 1 ? 4 : 2);
+  console.log(`${s.variant} build, ${runs} runs after ${warmup} warm-up (first run ${f(first)} ms)`);
+  console.log(`  median ${f(at(0.5))} ms   p10 ${f(at(0.1))}   p90 ${f(at(0.9))}   min ${f(ms[0])}   mean ${f(ms.reduce((a, b) => a + b, 0) / ms.length)}`);
+  if (flops > 0) console.log(`  ${count(flops)}FLOPs per run: ${(flops / at(0.5) / 1e6).toFixed(2)} GFLOP/s at the median`);
+}
+
+async function convert(file: string, out: string | undefined, fp16: boolean, check: boolean): Promise<void> {
+  if (!out) throw bad("convert needs -o OUT.enn");
+  const step = (msg: string) => process.stderr.write(`edgenn: ${msg}\n`);
+  const t0 = performance.now();
+  const bytes = readBytes(file, "model");
+  step(`read ${file} (${mb(bytes.length)}); importing ...`);
+  const { graph, metadata } = await importModel(bytes, file);
+  step(`${graph.nodes.length} nodes, ${graph.constants.size} weight tensors; writing ${fp16 ? "float16" : "float32"} weights ...`);
+  const enn = graphToEnn(graph, { ...metadata, converted_from: basename(file) }, { fp16 });
+  writeFileSync(out, enn);
+  step(`wrote ${out} (${mb(enn.length)}) in ${(performance.now() - t0).toFixed(0)} ms`);
+  if (!check) return;
+  const [a, b] = await Promise.all([InferenceSession.fromGraph(graph, { metadata }), load(enn)]);
+  const feeds = randomFeeds(a, {});
+  const [ya, yb] = [a.runSync(feeds), b.runSync(feeds)];
+  for (const name of a.outputNames) {
+    let diff = 0, scale = 0;
+    ya[name].data.forEach((v, i) => { diff = Math.max(diff, Math.abs(v - yb[name].data[i])); scale = Math.max(scale, Math.abs(v)); });
+    step(`check '${name}': max |original - converted| = ${diff.toExponential(2)} (max |original| ${scale.toExponential(2)})`);
+  }
 }
 
 function readText(path: string, what: string): string {
@@ -87,10 +250,6 @@ async function keygen(dir: string | undefined, alg: string | undefined): Promise
     throw new EdgennError("BAD_INPUT", `keygen: could not write the keys in ${dir}: ${(e as Error).message}`);
   }
   console.log(`edgenn: ${algorithm} key ${pair.keyId}: ${priv} (keep secret), ${join(dir, "public.pem")}`);
-}
-
-function info(s: InferenceSession): void {
-  console.log(JSON.stringify({ inputs: s.inputs, outputs: s.outputNames, metadata: s.metadata, memory: s.memory, variant: s.variant, fusion: s.fusion }, null, 2));
 }
 
 /** The default job: the breast-cancer classifier on the 114 held-out WDBC cases. */
@@ -151,6 +310,9 @@ async function demo(modelPath: string, variant?: "simd" | "relaxed"): Promise<vo
 }
 
 main(process.argv.slice(2)).catch((e) => {
-  console.error(e instanceof EdgennError ? `edgenn: ${e.message}` : e);
-  process.exit(e instanceof EdgennError ? 2 : 1);
+  // The message for the user (one line, or the importer's list of unsupported features); the stack only when
+  // asked (EDGENN_DEBUG=1) or for an internal error.
+  const known = e instanceof EdgennError || (e as { code?: string })?.code?.startsWith?.("ERR_PARSE_ARGS");
+  console.error(known && !process.env.EDGENN_DEBUG ? `edgenn: ${e.message}` : e);
+  process.exit(known ? 2 : 1);
 });

@@ -30,6 +30,11 @@ export interface SessionOptions extends WasmOptions {
   /** Audit events (load, run, error): plain objects without any tensor data. See docs/security.md. */
   onEvent?: AuditHandler;
 }
+export interface SessionDescription {
+  nodes: { name: string; op: string; attrs: Readonly<Record<string, unknown>>; inputs: { name: string; shape?: number[]; constant: boolean }[]; outputs: { name: string; shape: number[] }[] }[];
+  arenaBytes: number;
+  weightsBytes: number;
+}
 export interface InputInfo { name: string; dtype: "float32"; shape: (number | string)[] }
 
 /**
@@ -67,28 +72,26 @@ export async function load(source: Uint8Array | ArrayBuffer | URL | string, opti
 }
 
 async function loadUnaudited(source: Uint8Array | ArrayBuffer | URL | string, options: SessionOptions, origin = source): Promise<InferenceSession> {
-  const bytes = await readSource(source);
-  // A JSON object: a TF.js layers model.json; its shards are read beside `origin`. Importer loaded only then.
-  if (bytes[bytes.findIndex((b) => b > 0x20)] === 0x7b) {
-    const { graph, metadata } = await (await import("./importers/tfjs.js")).importTfjsSource(bytes, origin);
-    return InferenceSession.fromGraph(graph, { ...options, metadata });
-  }
-  // Not the .enn magic but a ModelProto with a graph: an ONNX model. The importer (and protobufjs) is loaded
-  // only then, so .enn-only deployments (edge workers) never carry it.
+  const { graph, metadata } = await importModel(await readSource(source), origin);
+  return InferenceSession.fromGraph(graph, { ...options, metadata });
+}
+
+/**
+ * Any model file as the IR: .enn, ONNX, or a TF.js layers model.json (its shards read beside `origin`).
+ * The importers are loaded only when needed, so .enn-only deployments (edge workers) never carry them.
+ */
+export async function importModel(bytes: Uint8Array, origin: Uint8Array | ArrayBuffer | URL | string = bytes): Promise<{ graph: Graph; metadata: Record<string, unknown> }> {
+  if (bytes[bytes.findIndex((b) => b > 0x20)] === 0x7b) return (await import("./importers/tfjs.js")).importTfjsSource(bytes, origin);
   if (bytes.length >= 8 && ENN_MAGIC.some((b, i) => bytes[i] !== b)) {
     const onnx = await import("./importers/onnx.js").catch((e) => {
       throw new EdgennError("UNSUPPORTED", `not an .enn file, and the ONNX importer could not be loaded here (${(e as Error).message})`);
     });
-    if (onnx.decodeOnnxModel(bytes)) {
-      const { graph, metadata } = onnx.importOnnx(bytes);
-      return InferenceSession.fromGraph(graph, { ...options, metadata });
-    }
+    if (onnx.decodeOnnxModel(bytes)) return onnx.importOnnx(bytes);
   }
   const file = readEnn(bytes);
   const constants = new Map<string, Constant>();
   for (const [name, t] of file.tensors) constants.set(name, { shape: t.shape, data: t.data });
-  const graph = parseGraph(file.graph, constants);
-  return InferenceSession.fromGraph(graph, { ...options, metadata: file.metadata });
+  return { graph: parseGraph(file.graph, constants), metadata: file.metadata };
 }
 
 export class InferenceSession {
@@ -253,6 +256,23 @@ export class InferenceSession {
   /** onnxruntime-web's profiling hooks: no-ops. */
   startProfiling(): void {}
   endProfiling(): void {}
+
+  /**
+   * The graph as it runs (after fusion and constant folding) for these input shapes (default: the model's,
+   * symbolic dims 1): every node with its input and output shapes, and the activation arena the plan needs.
+   */
+  describe(inputShapes: Record<string, number[]> = {}): SessionDescription {
+    if (this.disposed) throw new EdgennError("DISPOSED", "describe() on a disposed session");
+    const shapes = new Map(this.inputs.map((i) => [i.name, inputShapes[i.name] ?? i.shape.map((d) => (typeof d === "number" ? d : 1))]));
+    const plan = this.planFor(shapes);
+    const shapeOf = (x: string) => (x === "" ? undefined : this.graph.constants.get(x)?.shape ?? plan.shapes.get(x));
+    const nodes = this.graph.nodes.map((n) => ({
+      name: n.name, op: n.op, attrs: n.attrs,
+      inputs: n.inputs.map((x) => ({ name: x, shape: shapeOf(x), constant: this.graph.constants.has(x) })),
+      outputs: n.outputs.map((x) => ({ name: x, shape: shapeOf(x)! })),
+    }));
+    return { nodes, arenaBytes: plan.arenaBytes, weightsBytes: this.memory.weights };
+  }
 
   /** Bytes of wasm memory this session holds: packed weights plus the largest activation arena. */
   get memory(): { weights: number; arena: number; total: number } {

@@ -55,31 +55,44 @@ export function keepNHWC(g: Graph): number {
       n.outputs.forEach((o) => producer.set(o, n));
       n.inputs.forEach((x) => readers.set(x, (readers.get(x) ?? 0) + 1));
     }
-    const soleTranspose = (v: string) => {
+    const transposeOf = (v: string) => {
       const p = producer.get(v);
-      return p?.op === "Transpose" && hasPerm(p) && readers.get(v) === 1 && !g.outputs.includes(v) ? p : undefined;
+      return p?.op === "Transpose" && hasPerm(p) ? p : undefined;
     };
+    const soleReader = (v: string) => readers.get(v) === 1 && !g.outputs.includes(v);
+    // A transpose the moves below have left unread goes (DenseNet's features feed many concats: each moves
+    // its own read past the transpose, and the last one leaves it dead).
+    const dead = g.nodes.find((n) => n.op === "Transpose" && n.outputs.every((o) => !readers.get(o) && !g.outputs.includes(o)));
+    if (dead) {
+      g.nodes = g.nodes.filter((m) => m !== dead);
+      changed = true;
+      continue;
+    }
     for (const n of g.nodes) {
       if (n.op === "Transpose" && hasPerm(n)) {
-        const t = soleTranspose(n.inputs[0]);
-        if (t && isIdentity(compose(perm(t), perm(n)))) {
-          // T2(T1(x)) = x: readers of T2's output read x.
+        const t = producer.get(n.inputs[0]);
+        if (t?.op === "Transpose" && hasPerm(t) && isIdentity(compose(perm(t), perm(n))) && !g.outputs.includes(n.outputs[0])) {
+          // T2(T1(x)) = x: readers of T2's output read x. T1 stays while anything else reads it (a value
+          // feeding two convs has one T1 and two T2s: both go, then T1).
           const x = t.inputs[0], out = n.outputs[0];
-          if (g.outputs.includes(out)) continue;
           for (const m of g.nodes) m.inputs = m.inputs.map((v) => (v === out ? x : v));
-          g.nodes = g.nodes.filter((m) => m !== n && m !== t);
+          const t1Unread = readers.get(n.inputs[0]) === 1 && !g.outputs.includes(n.inputs[0]);
+          g.nodes = g.nodes.filter((m) => m !== n && !(t1Unread && m === t));
           changed = true;
           break;
         }
-      } else if (UNARY.has(n.op) || BINARY.has(n.op)) {
-        const t0 = n.inputs.map(soleTranspose).find((t) => t);
-        if (!t0) continue;
-        const p = perm(t0), back = inverse(p);
+      } else {
+        const t0 = n.inputs.map(transposeOf).find((t) => t);
+        const p = t0 && perm(t0);
+        const relayout = p && sinkThrough(n, p);
+        if (!relayout) continue;
+        const back = inverse(p);
         // op(T(a), T(b)) = T(op(a, b)); a scalar constant broadcasts the same in any layout; a value that
         // already has a copy in the other layout (e.g. the skip input of a residual Add) is read from there.
-        const moved = n.inputs.map((v) => {
-          const t = soleTranspose(v);
-          if (t) return samePerm(perm(t), p) ? { from: t.inputs[0], drop: t } : undefined;
+        const data = n.op === "BatchNormalization" ? 1 : n.inputs.length; // BN's per-channel parameters stay
+        const moved = n.inputs.slice(0, data).map((v) => {
+          const t = transposeOf(v);
+          if (t) return samePerm(perm(t), p) ? { from: t.inputs[0], drop: soleReader(v) ? t : undefined } : undefined;
           const c = g.constants.get(v);
           if (c) return c.shape.every((d) => d === 1) ? { from: v } : undefined;
           const copy = g.nodes.find((m) => m.op === "Transpose" && hasPerm(m) && m.inputs[0] === v && samePerm(perm(m), back));
@@ -87,8 +100,9 @@ export function keepNHWC(g: Graph): number {
         });
         if (!moved.every((m) => m)) continue;
         const out = n.outputs[0], inner = name(out);
-        n.inputs = moved.map((m) => m!.from);
+        n.inputs = [...moved.map((m) => m!.from), ...n.inputs.slice(data)];
         n.outputs[0] = inner;
+        relayout(n);
         g.nodes = g.nodes.filter((m) => !moved.some((x) => x!.drop === m));
         g.nodes.splice(g.nodes.indexOf(n) + 1, 0, transpose(inner, out, p));
         changed = true;
@@ -97,6 +111,22 @@ export function keepNHWC(g: Graph): number {
     }
   }
   return g.nodes.filter((n) => n.op === "Transpose" && n.name.includes("/nhwc")).length;
+}
+
+/**
+ * How `n` changes when its inputs arrive untransposed (its output then gets the transpose `p`), or undefined if
+ * it cannot: element-wise ops do not care, Concat's axis moves, BatchNormalization's channel axis moves.
+ */
+function sinkThrough(n: Node, p: number[]): ((n: Node) => void) | undefined {
+  if (n.outputs.length !== 1) return undefined;
+  if (UNARY.has(n.op) || BINARY.has(n.op)) return () => {};
+  if (n.op === "Concat" && typeof n.attrs.axis === "number") {
+    const axis = n.attrs.axis < 0 ? n.attrs.axis + p.length : n.attrs.axis;
+    return axis >= 0 && axis < p.length ? (m) => { m.attrs.axis = p[axis]; } : undefined;
+  }
+  const nchw = (n.attrs.layout ?? "NCHW") === "NCHW" && samePerm(p, toNCHW(p.length));
+  if (n.op === "BatchNormalization" && nchw) return (m) => { m.attrs.layout = "NHWC"; };
+  return undefined;
 }
 
 // Transposes without an explicit perm (reverse all axes) need the rank, unknown here: they are left alone.
