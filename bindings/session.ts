@@ -133,7 +133,7 @@ export class InferenceSession {
     // Checked and copied: the caller's graph stays as it was, whatever the passes do.
     const g = parseGraph(graphToJson(graph), new Map(graph.constants));
     for (const n of g.nodes) {
-      if (!OPS[n.op]) throw new EdgennError("UNSUPPORTED", `node '${n.name}': op '${n.op}' is not supported (supported: ${Object.keys(OPS).sort().join(", ")})`);
+      if (!Object.hasOwn(OPS, n.op)) throw new EdgennError("UNSUPPORTED", `node '${n.name}': op '${n.op}' is not supported (supported: ${Object.keys(OPS).sort().join(", ")})`);
     }
     const fusion = fuse(g);
     const { exports, variant } = await instantiateKernels(options);

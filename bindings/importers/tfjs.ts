@@ -90,7 +90,7 @@ function decodeWeights(manifest: ManifestGroup[], weights: TfjsWeights): Map<str
       const count = w.shape.reduce((a, b) => a * b, 1);
       const q = w.quantization;
       const stored = q ? q.dtype : (w.dtype ?? "float32");
-      const size = BYTES[stored];
+      const size = typeof stored === "string" && Object.hasOwn(BYTES, stored) ? BYTES[stored] : 0;
       if (!size) throw new EdgennError("UNSUPPORTED", `TF.js model: weight '${w.name}' has dtype '${stored}' (float32, float16, int32, uint8/uint16 quantized)`);
       if (at + count * size > all.length) throw bad(`the weight data ends at byte ${all.length}, weight '${w.name}' needs bytes ${at}-${at + count * size}`);
       const data = new Float32Array(count);
@@ -621,7 +621,8 @@ const nominal = (shape: Dim[]) => shape.map((d, i) => (typeof d === "number" ? d
 function layerList(cls: string, config: any): { layers: LayerDef[]; inputs: InboundRef[]; outputs: InboundRef[] } {
   const raw = Array.isArray(config) ? config : config.layers;
   if (!Array.isArray(raw) || raw.length === 0) throw bad("the model config has no layers");
-  const layers: LayerDef[] = raw.map((l: any, i: number) => {
+  // Array.from, not map: a sparse array's holes must fail the check below, not be skipped.
+  const layers: LayerDef[] = Array.from(raw, (l: any, i: number) => {
     if (!l || typeof l.class_name !== "string" || !l.config) throw bad(`layer ${i} has no class_name and config`);
     return { name: String(l.config.name ?? l.name ?? `layer_${i}`), className: l.class_name, config: l.config, inbound: parseInbound(l.inbound_nodes) };
   });
@@ -694,7 +695,7 @@ export function importTfjsLayers(modelJson: object, weights: TfjsWeights): TfjsI
     // of unknown shape; errors that may stem from those placeholders are not reported.
     const tainted = refs.some((r) => failed.has(`${r.layer}:${r.node}`));
     const inputs = refs.map((r) => tensors.get(key(r)) ?? `${r.layer}:${r.node}:${r.tensor}:failed`);
-    const handler = HANDLERS[layer.className];
+    const handler = Object.hasOwn(HANDLERS, layer.className) ? HANDLERS[layer.className] : undefined; // not Object.prototype's
     if (!handler) {
       failed.add(id);
       if (!unknown.has(layer.name)) problems.push(`${layer.className} '${layer.name}' (layer class not supported)`);

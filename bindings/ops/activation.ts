@@ -25,7 +25,7 @@ export function parseActivation(c: OpContext): Activation {
     case "relu6": return { min: 0, max: 6 };
     case "clip": return { min: num(c, "alpha", -Infinity), max: num(c, "beta", Infinity) };
   }
-  const u = UNARY_ACTIVATIONS[name];
+  const u = Object.hasOwn(UNARY_ACTIVATIONS, name) ? UNARY_ACTIVATIONS[name] : undefined; // not Object.prototype's members
   if (!u) throw fail(c, `activation '${name}' is not supported (${ACTIVATIONS.join(", ")})`, "UNSUPPORTED");
   return {
     min: -Infinity, max: Infinity,
