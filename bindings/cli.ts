@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { EdgennError } from "./errors.js";
+import { encryptModel, generateModelKey } from "./format/encrypt.js";
 import { generateSigningKey, signEnn, verifyEnn, type SigningAlgorithm } from "./format/signature.js";
 import { tensorFromNpy, tensorToNpy } from "./io/npy.js";
 import { flopsOf, parametersOf } from "./ir/cost.js";
@@ -25,10 +26,14 @@ const USAGE = `usage: edgenn <command> [options]
   convert MODEL -o OUT.enn [--fp16] [--check]      ONNX / TF.js model.json / .enn to a portable .enn file;
                                                    --check runs both on one random input and reports the difference
   keygen --out DIR [--alg ECDSA-P256|Ed25519]      make a signing key pair: DIR/private.pem (mode 0600), DIR/public.pem
+  keygen --aes --out FILE                          make a 256-bit model encryption key (64 hex digits, mode 0600)
+  encrypt FILE --model-key FILE -o OUT [--clear name,version]
+                                                   seal a model with AES-256-GCM (--clear: metadata left readable)
   sign FILE --key private.pem [-o OUT]             sign an .enn file (in place unless -o; replaces an old signature)
   verify FILE --key public.pem [--key ...]         check an .enn file's signature: exit 0 if valid, 2 if not
 MODEL is a .enn file, an .onnx file or a TF.js model.json. inspect, run and bench take --key public.pem too
-(refuse the model unless it is signed by that key) and --variant simd|relaxed. Errors: one line, exit code 2.`;
+(refuse the model unless it is signed by that key), --model-key FILE (an encrypted model's key) and
+--variant simd|relaxed. Errors: one line, exit code 2.`;
 
 const bad = (msg: string) => new EdgennError("BAD_INPUT", msg);
 
@@ -40,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
       key: { type: "string", multiple: true }, out: { type: "string", short: "o" }, alg: { type: "string" },
       shape: { type: "string", multiple: true }, json: { type: "boolean" }, "output-dir": { type: "string" },
       runs: { type: "string" }, warmup: { type: "string" }, fp16: { type: "boolean" }, check: { type: "boolean" },
+      aes: { type: "boolean" }, "model-key": { type: "string" }, clear: { type: "string" },
     },
   });
   const [command, file] = positionals;
@@ -47,8 +53,8 @@ async function main(argv: string[]): Promise<void> {
   if (variant !== undefined && variant !== "simd" && variant !== "relaxed") throw bad(`--variant must be simd or relaxed, got ${variant}`);
   if (values.help || !command) return console.log(USAGE);
   if (command === "demo") return demo(values.model ?? new URL("models/wdbc-mlp.enn", root).pathname, variant);
-  if (command === "keygen") return keygen(values.out, values.alg);
-  if (!["inspect", "info", "run", "bench", "convert", "sign", "verify"].includes(command)) throw bad(`unknown command '${command}' (edgenn --help lists them)`);
+  if (command === "keygen") return values.aes ? aesKeygen(values.out) : keygen(values.out, values.alg);
+  if (!["inspect", "info", "run", "bench", "convert", "sign", "verify", "encrypt"].includes(command)) throw bad(`unknown command '${command}' (edgenn --help lists them)`);
   if (!file) throw bad(`'${command}' needs a model file (edgenn --help)`);
   const keys = (values.key ?? []).map((k) => readText(k, "key"));
   if (command === "sign") {
@@ -65,8 +71,10 @@ async function main(argv: string[]): Promise<void> {
     return console.log(`edgenn: ${file}: valid ${r.algorithm} signature by key ${r.keyId}`);
   }
   if (command === "convert") return convert(file, values.out, values.fp16 === true, values.check === true);
-  readBytes(file, "model"); // a missing file is named as such before any loading
-  const session = await load(file, { variant, ...(keys.length ? { verify: keys } : {}) });
+  const modelKey = values["model-key"] === undefined ? undefined : readText(values["model-key"], "model key").trim();
+  const bytes = readBytes(file, "model"); // a missing file is named as such before any loading
+  if (command === "encrypt") return encrypt(bytes, modelKey, values.out, values.clear);
+  const session = await load(file, { variant, ...(keys.length ? { verify: keys } : {}), ...(modelKey ? { decryptionKey: modelKey } : {}) });
   const shapes = parseShapes(values.shape ?? []);
   if (command === "inspect" || command === "info") return inspect(session, file, shapes, values.json === true);
   const feeds = readFeeds(values.input ?? []);
@@ -231,6 +239,27 @@ function readText(path: string, what: string): string {
   } catch (e) {
     throw new EdgennError("BAD_INPUT", `could not read the ${what} file ${path}: ${(e as Error).message}`);
   }
+}
+
+async function aesKeygen(out: string | undefined): Promise<void> {
+  if (!out) throw bad("keygen --aes needs --out FILE");
+  try {
+    writeFileSync(out, `${generateModelKey()}\n`, { mode: 0o600, flag: "wx" }); // never over an existing key
+    chmodSync(out, 0o600);
+  } catch (e) {
+    throw bad(`keygen: could not write the key ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  console.log(`edgenn: AES-256 model key written to ${out} (keep it secret; it decrypts the models sealed with it)`);
+}
+
+async function encrypt(model: Uint8Array, key: string | undefined, out: string | undefined, clear: string | undefined): Promise<void> {
+  if (!key || !out) throw bad("encrypt needs --model-key FILE and -o OUT");
+  // The clear fields are read from the model itself, so they cannot disagree with what is inside.
+  const keep = clear ? clear.split(",").map((k) => k.trim()).filter(Boolean) : [];
+  const meta = keep.length ? (await importModel(model)).metadata : {};
+  const visible = keep.length ? Object.fromEntries(keep.filter((k) => k in meta).map((k) => [k, meta[k]])) : undefined;
+  writeFileSync(out, await encryptModel(model, key, visible));
+  console.log(`edgenn: encrypted ${model.length} bytes -> ${out}${visible ? ` (clear: ${Object.keys(visible).join(", ") || "none found"})` : ""}`);
 }
 
 /** Writes DIR/private.pem (mode 0600, never over an existing file) and DIR/public.pem. */

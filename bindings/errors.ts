@@ -14,7 +14,9 @@ export type ErrorCode =
    * that is not among the trusted ones, uses an algorithm this runtime cannot verify, or the signature does not
    * match. A damaged file (checksum mismatch) is BAD_FILE instead, found before the signature is looked at.
    */
-  | "BAD_SIGNATURE";
+  | "BAD_SIGNATURE"
+  /** An encrypted model: no decryption key given, the wrong key, or ciphertext that was altered (AES-GCM). */
+  | "BAD_KEY";
 
 export class EdgennError extends Error {
   readonly code: ErrorCode;

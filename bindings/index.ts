@@ -23,6 +23,7 @@ export { EdgennError, type ErrorCode } from "./errors.js";
 export { features, type Variant, type WasmOptions } from "./wasm/loader.js";
 export { sequential, Sequential, dense, conv2d, maxPool2d, globalAveragePool2d, flatten, activation, type Layer } from "./builder.js";
 export { readEnn, writeEnn } from "./format/enn.js";
+export { encryptModel, decryptModel, encryptedModelInfo, generateModelKey, isEncryptedModel, type ModelKey } from "./format/encrypt.js";
 // Signed weight files (docs/format.md "Signature trailer", docs/security.md): WebCrypto only.
 export { generateSigningKey, signEnn, verifyEnn, signingKeyId, ed25519Supported, type SigningAlgorithm, type SigningKeyPair, type EnnVerifyResult } from "./format/signature.js";
 export type { AuditEvent, AuditHandler, LoadEvent, RunEvent, ErrorEvent } from "./audit.js";

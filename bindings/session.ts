@@ -7,6 +7,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { emit, errorEvent, now, type AuditHandler } from "./audit.js";
 import { EdgennError } from "./errors.js";
 import { ENN_MAGIC, readEnn } from "./format/enn.js";
+import { decryptModel, isEncryptedModel, type ModelKey } from "./format/encrypt.js";
 import { verifyEnnOrThrow } from "./format/signature.js";
 import { graphToJson, parseGraph, type Constant, type Graph } from "./ir/graph.js";
 import { fuse, type FusionReport } from "./ir/passes.js";
@@ -27,6 +28,11 @@ export interface SessionOptions extends WasmOptions {
   verify?: string | readonly string[];
   /** Zero the activation arena (inputs, intermediates, outputs in wasm memory) after every run. */
   wipe?: boolean;
+  /**
+   * The key of an encrypted model (`edgenn encrypt`): 32 bytes or 64 hex digits. The file is decrypted in
+   * memory; a signature (`verify`) is checked on the decrypted .enn. See docs/security.md.
+   */
+  decryptionKey?: ModelKey;
   /** Audit events (load, run, error): plain objects without any tensor data. See docs/security.md. */
   onEvent?: AuditHandler;
 }
@@ -46,7 +52,8 @@ export async function load(source: Uint8Array | ArrayBuffer | URL | string, opti
   const t0 = now();
   try {
     // The bytes are read here only when needed (the signature, the hash for the event); else as before.
-    const bytes = options.verify !== undefined || options.onEvent ? await readSource(source) : undefined;
+    let bytes = options.verify !== undefined || options.onEvent || options.decryptionKey !== undefined ? await readSource(source) : undefined;
+    if (bytes && isEncryptedModel(bytes)) bytes = await decryptModel(bytes, options.decryptionKey);
     const signer = options.verify !== undefined ? await verifyEnnOrThrow(bytes!, options.verify) : undefined;
     const session = await loadUnaudited(bytes ?? source, options, source);
     if (options.onEvent) {
@@ -72,7 +79,9 @@ export async function load(source: Uint8Array | ArrayBuffer | URL | string, opti
 }
 
 async function loadUnaudited(source: Uint8Array | ArrayBuffer | URL | string, options: SessionOptions, origin = source): Promise<InferenceSession> {
-  const { graph, metadata } = await importModel(await readSource(source), origin);
+  const bytes = await readSource(source);
+  if (isEncryptedModel(bytes)) await decryptModel(bytes, options.decryptionKey); // no key given: says so
+  const { graph, metadata } = await importModel(bytes, origin);
   return InferenceSession.fromGraph(graph, { ...options, metadata });
 }
 
