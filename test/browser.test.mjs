@@ -1,4 +1,5 @@
-// The one-file bundle in a real browser (Debian's Chromium driven by playwright-core, see /work/shared/runtimes.md):
+// The one-file bundle in real browsers (Debian's Chromium driven by playwright-core, Debian's Firefox ESR by
+// puppeteer-core; see ../shared/runtimes.md):
 // the page (test/browser/page.mjs) loads the kernels next to the bundle and the default model by URL, and matches the
 // tfjs reference within 1e-5. A second run serves .wasm with a wrong MIME type, which must not matter.
 import { test } from "node:test";
@@ -7,9 +8,11 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import puppeteer from "puppeteer-core";
 import { startServer } from "./browser/server.mjs";
 
 const CHROMIUM = "/usr/bin/chromium";
+const FIREFOX = "/usr/bin/firefox-esr";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
@@ -41,6 +44,37 @@ async function runPage(serverOptions = {}) {
     await server.close();
   }
 }
+
+/** The same page in Debian's Firefox ESR, driven over WebDriver BiDi by puppeteer-core (playwright needs a patched Firefox). */
+async function runFirefox() {
+  assert.ok(existsSync(FIREFOX), `${FIREFOX} is missing: install it with \`apt-get install -y firefox-esr\` (as root; .ci/run does this)`);
+  const server = await startServer();
+  try {
+    const browser = await puppeteer.launch({ browser: "firefox", executablePath: FIREFOX, headless: true, timeout: 90_000 });
+    try {
+      const page = await browser.newPage();
+      const errors = [];
+      page.on("pageerror", (e) => errors.push(`pageerror: ${e}`));
+      await page.goto(`${server.url}test/browser/page.html`);
+      await page.waitForFunction(() => window.__result !== undefined, { timeout: 60_000 });
+      return { result: await page.evaluate(() => window.__result), errors };
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await server.close();
+  }
+}
+
+test("Firefox ESR: the bundle loads the default model by URL and matches tfjs within 1e-5 (relaxed SIMD)", { timeout: 180_000 }, async () => {
+  const { result: r, errors } = await runFirefox();
+  assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
+  assert.equal(r.n, 114);
+  assert.ok(r.ok && r.maxDiff <= 1e-5, `max |diff| ${r.maxDiff} > 1e-5`);
+  assert.equal(r.variant, "relaxed", `Firefox ESR supports relaxed SIMD, but the ${r.variant} build was used`);
+  assert.equal(r.streaming, "ok");
+  assert.deepEqual(errors, []);
+});
 
 test("Chromium: the bundle loads the default model by URL and matches tfjs within 1e-5 (relaxed SIMD)", { timeout: 120_000 }, async () => {
   const { result: r, errors } = await runPage();
