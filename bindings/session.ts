@@ -18,7 +18,20 @@ import { describe, Tensor } from "./tensor.js";
 import { instantiateKernels, readSource, type Variant, type WasmOptions } from "./wasm/loader.js";
 import { alignUp, ALIGN, LinearMemory } from "./wasm/memory.js";
 
+/** Resource limits, checked before anything is allocated; raise them for trusted large models. */
+export interface Limits {
+  /** Largest model file load() accepts (default 2 GiB). */
+  maxFileBytes?: number;
+  /** Most wasm memory one session may use: weights + activations (default 4 GiB, the wasm32 maximum). */
+  maxMemoryBytes?: number;
+  /** Largest activation arena one input shape may plan (default 1 GiB): a huge batch is refused, not attempted. */
+  maxArenaBytes?: number;
+}
+const DEFAULT_LIMITS: Required<Limits> = { maxFileBytes: 2 ** 31, maxMemoryBytes: 2 ** 32, maxArenaBytes: 2 ** 30 };
+
 export interface SessionOptions extends WasmOptions {
+  /** Resource limits (see Limits for the defaults). */
+  limits?: Limits;
   /** How many distinct input-shape plans to keep (default 8); the oldest is dropped past that. */
   maxPlans?: number;
   /**
@@ -80,9 +93,19 @@ export async function load(source: Uint8Array | ArrayBuffer | URL | string, opti
 
 async function loadUnaudited(source: Uint8Array | ArrayBuffer | URL | string, options: SessionOptions, origin = source): Promise<InferenceSession> {
   const bytes = await readSource(source);
+  const maxFile = limitsOf(options).maxFileBytes;
+  if (bytes.length > maxFile) throw new EdgennError("LIMIT", `the model file is ${bytes.length} bytes, over the limit maxFileBytes = ${maxFile} (raise it in load()'s limits)`);
   if (isEncryptedModel(bytes)) await decryptModel(bytes, options.decryptionKey); // no key given: says so
   const { graph, metadata } = await importModel(bytes, origin);
   return InferenceSession.fromGraph(graph, { ...options, metadata });
+}
+
+function limitsOf(options: SessionOptions): Required<Limits> {
+  const l = { ...DEFAULT_LIMITS, ...options.limits };
+  for (const [k, v] of Object.entries(l)) {
+    if (!Number.isSafeInteger(v) || v <= 0) throw new EdgennError("BAD_INPUT", `limits.${k} must be a positive whole number of bytes, got ${v}`);
+  }
+  return l;
 }
 
 /**
@@ -120,6 +143,7 @@ export class InferenceSession {
   private constAddr = new Map<string, number>();
   private arenaBase = -1;
   private maxPlans: number;
+  private maxArenaBytes = DEFAULT_LIMITS.maxArenaBytes;
   private disposed = false;
   private wipe = false;
   private onEvent?: AuditHandler;
@@ -146,7 +170,9 @@ export class InferenceSession {
     }
     const fusion = fuse(g);
     const { exports, variant } = await instantiateKernels(options);
-    const session = new InferenceSession(g, new LinearMemory(exports), variant, options.metadata ?? {}, fusion, options.maxPlans ?? 8);
+    const limits = limitsOf(options);
+    const session = new InferenceSession(g, new LinearMemory(exports, limits.maxMemoryBytes), variant, options.metadata ?? {}, fusion, options.maxPlans ?? 8);
+    session.maxArenaBytes = limits.maxArenaBytes;
     session.wipe = options.wipe === true;
     session.onEvent = options.onEvent;
     session.foldConstants();
@@ -312,6 +338,9 @@ export class InferenceSession {
     if (plan) return plan;
     const rt = this.runtime();
     plan = makePlan(this.graph, shapes, rt, () => (this.arenaBase >= 0 ? this.arenaBase : (this.arenaBase = alignUp(this.mem.end, ALIGN))));
+    if (plan.arenaBytes > this.maxArenaBytes) {
+      throw new EdgennError("LIMIT", `input shapes ${key} need ${plan.arenaBytes} bytes of activations, over the limit maxArenaBytes = ${this.maxArenaBytes} (raise it in load()'s limits)`);
+    }
     this.mem.ensure(this.arenaBase + plan.arenaBytes, `the activations for input shapes ${key}`);
     if (this.plans.size >= this.maxPlans) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(key, plan);

@@ -14,9 +14,12 @@ export const ALIGN = 64;
 export class LinearMemory {
   readonly k: KernelExports;
   private top: number;
-  constructor(k: KernelExports) {
+  /** The most wasm memory this session may grow to (a resource limit; the wasm32 maximum by default). */
+  readonly maxBytes: number;
+  constructor(k: KernelExports, maxBytes = MAX_BYTES) {
     this.k = k;
     this.top = alignUp(k.heap_base(), ALIGN);
+    this.maxBytes = Math.min(maxBytes, MAX_BYTES);
   }
   /** Reserves `bytes` at a 64-byte boundary; never freed (constants live as long as the session). */
   alloc(bytes: number, what: string): number {
@@ -34,7 +37,11 @@ export class LinearMemory {
   get end(): number { return this.top; }
   /** Makes sure [0, limit) is addressable, growing memory in whole pages. */
   ensure(limit: number, what: string): void {
-    if (limit > MAX_BYTES) throw new EdgennError("LIMIT", `${what} needs ${limit} bytes of wasm memory, over the 4 GiB wasm32 limit`);
+    if (limit > this.maxBytes) {
+      throw new EdgennError("LIMIT", this.maxBytes === MAX_BYTES
+        ? `${what} needs ${limit} bytes of wasm memory, over the 4 GiB wasm32 limit`
+        : `${what} needs ${limit} bytes of wasm memory, over the session's limit maxMemoryBytes = ${this.maxBytes} (raise it in load()'s limits)`);
+    }
     const have = this.k.memory.buffer.byteLength;
     if (limit <= have) return;
     try {

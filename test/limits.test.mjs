@@ -1,0 +1,37 @@
+// Resource limits (load()'s `limits`): a file, a plan or a memory over its limit is refused with LIMIT before
+// anything is allocated, the session stays usable, and a bad limit value is a clear BAD_INPUT.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { EdgennError, Tensor, load } from "../dist/index.js";
+
+const model = new Uint8Array(readFileSync(new URL("../models/wdbc-mlp.enn", import.meta.url)));
+const batch = (n) => new Tensor("float32", new Float32Array(n * 30).fill(0.1), [n, 30]);
+const limit = (pattern) => (e) => e instanceof EdgennError && e.code === "LIMIT" && pattern.test(e.message);
+
+test("maxFileBytes: a file over the limit is refused before it is parsed", async () => {
+  await assert.rejects(load(model, { limits: { maxFileBytes: model.length - 1 } }), limit(/maxFileBytes = \d+/));
+  (await load(model, { limits: { maxFileBytes: model.length } })).dispose();
+});
+
+test("maxArenaBytes: a batch whose activations exceed it is refused, the session keeps working", async () => {
+  const s = await load(model, { limits: { maxArenaBytes: 1 << 20 } });
+  const one = (await s.run({ input: batch(1) })).output.data[0];
+  // batch 4096: input 4096·30 + hidden 4096·(64+32) + output 4096 floats ≈ 2.1 MB > 1 MiB.
+  const memBefore = s.memory.total;
+  await assert.rejects(s.run({ input: batch(4096) }), limit(/need \d+ bytes of activations, over the limit maxArenaBytes = 1048576/));
+  assert.equal(s.memory.total, memBefore, "nothing was allocated for the refused plan");
+  assert.equal((await s.run({ input: batch(1) })).output.data[0], one);
+  assert.equal((await s.run({ input: batch(256) })).output.dims[0], 256);
+  s.dispose();
+});
+
+test("maxMemoryBytes: a session that cannot fit its weights is refused at load", async () => {
+  await assert.rejects(load(model, { limits: { maxMemoryBytes: 1 } }), limit(/over the session's limit maxMemoryBytes = 1/));
+});
+
+test("a limit that is not a positive whole number is BAD_INPUT", async () => {
+  for (const v of [0, -1, 1.5, NaN, "1e6"]) {
+    await assert.rejects(load(model, { limits: { maxArenaBytes: v } }), (e) => e instanceof EdgennError && e.code === "BAD_INPUT" && /limits\.maxArenaBytes/.test(e.message));
+  }
+});
