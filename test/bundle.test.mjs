@@ -13,3 +13,14 @@ test("the rollup bundle loads the default model and matches tfjs within 1e-5", a
   assert.ok(worst <= 1e-5, `max |diff| ${worst}`);
   s.dispose();
 });
+
+test("size budget: each kernel binary under 300 KB, the minified runtime bundle under 150 KB (raw)", async () => {
+  const { readdirSync, statSync } = await import("node:fs");
+  const dir = new URL("../dist/bundle/", import.meta.url);
+  const size = (f) => statSync(new URL(f, dir)).size;
+  for (const f of ["edgenn-simd.wasm", "edgenn-relaxed.wasm"]) assert.ok(size(f) < 300_000, `${f}: ${size(f)} bytes`);
+  // The bundle a page loads for .enn models: the entry and every chunk it imports statically (not the importers).
+  const js = readdirSync(dir).filter((f) => f.endsWith(".js") && !/onnx|tfjs/.test(f));
+  const total = js.reduce((a, f) => a + size(f), 0);
+  assert.ok(total < 150_000, `${js.join(" + ")}: ${total} bytes`);
+});
