@@ -11,7 +11,7 @@ import { encryptModel, generateModelKey } from "./format/encrypt.js";
 import { generateSigningKey, signEnn, verifyEnn, type SigningAlgorithm } from "./format/signature.js";
 import { tensorFromNpy, tensorToNpy } from "./io/npy.js";
 import { flopsOf, parametersOf } from "./ir/cost.js";
-import { graphToEnn } from "./save.js";
+import { graphToEnn, type SaveOptions } from "./save.js";
 import { importModel, InferenceSession, load } from "./session.js";
 import { Tensor } from "./tensor.js";
 
@@ -23,8 +23,11 @@ const USAGE = `usage: edgenn <command> [options]
             MODEL --input FILE.json|-              {"NAME": {"dims": [...], "data": [...]}}; prints JSON outputs
   bench MODEL [--runs N] [--warmup N] [--input NAME=FILE.npy] [--shape NAME=D,..]
                                                    latency percentiles (random inputs unless given)
-  convert MODEL -o OUT.enn [--fp16] [--check]      ONNX / TF.js model.json / .enn to a portable .enn file;
-                                                   --check runs both on one random input and reports the difference
+  convert MODEL -o OUT.enn [--fp16] [--int8] [--check]
+                                                   ONNX / TF.js model.json / .enn to a portable .enn file; --fp16
+                                                   halves the weights, --int8 stores weight matrices as int8 with
+                                                   per-channel scales; --check runs both on one random input and
+                                                   reports the difference
   keygen --out DIR [--alg ECDSA-P256|Ed25519]      make a signing key pair: DIR/private.pem (mode 0600), DIR/public.pem
   keygen --aes --out FILE                          make a 256-bit model encryption key (64 hex digits, mode 0600)
   encrypt FILE --model-key FILE -o OUT [--clear name,version]
@@ -44,7 +47,7 @@ async function main(argv: string[]): Promise<void> {
       model: { type: "string" }, input: { type: "string", multiple: true }, variant: { type: "string" }, help: { type: "boolean", short: "h" },
       key: { type: "string", multiple: true }, out: { type: "string", short: "o" }, alg: { type: "string" },
       shape: { type: "string", multiple: true }, json: { type: "boolean" }, "output-dir": { type: "string" },
-      runs: { type: "string" }, warmup: { type: "string" }, fp16: { type: "boolean" }, check: { type: "boolean" },
+      runs: { type: "string" }, warmup: { type: "string" }, fp16: { type: "boolean" }, int8: { type: "boolean" }, check: { type: "boolean" },
       aes: { type: "boolean" }, "model-key": { type: "string" }, clear: { type: "string" },
     },
   });
@@ -70,7 +73,7 @@ async function main(argv: string[]): Promise<void> {
     if (!r.ok) throw new EdgennError("BAD_SIGNATURE", `${file}: ${r.reason}`);
     return console.log(`edgenn: ${file}: valid ${r.algorithm} signature by key ${r.keyId}`);
   }
-  if (command === "convert") return convert(file, values.out, values.fp16 === true, values.check === true);
+  if (command === "convert") return convert(file, values.out, { fp16: values.fp16 === true, int8: values.int8 === true }, values.check === true);
   const modelKey = values["model-key"] === undefined ? undefined : readText(values["model-key"], "model key").trim();
   const bytes = readBytes(file, "model"); // a missing file is named as such before any loading
   if (command === "encrypt") return encrypt(bytes, modelKey, values.out, values.clear);
@@ -211,15 +214,16 @@ async function bench(s: InferenceSession, given: Record<string, Tensor>, shapes:
   if (flops > 0) console.log(`  ${count(flops)}FLOPs per run: ${(flops / at(0.5) / 1e6).toFixed(2)} GFLOP/s at the median`);
 }
 
-async function convert(file: string, out: string | undefined, fp16: boolean, check: boolean): Promise<void> {
+async function convert(file: string, out: string | undefined, storage: SaveOptions, check: boolean): Promise<void> {
   if (!out) throw bad("convert needs -o OUT.enn");
   const step = (msg: string) => process.stderr.write(`edgenn: ${msg}\n`);
   const t0 = performance.now();
   const bytes = readBytes(file, "model");
   step(`read ${file} (${mb(bytes.length)}); importing ...`);
   const { graph, metadata } = await importModel(bytes, file);
-  step(`${graph.nodes.length} nodes, ${graph.constants.size} weight tensors; writing ${fp16 ? "float16" : "float32"} weights ...`);
-  const enn = graphToEnn(graph, { ...metadata, converted_from: basename(file) }, { fp16 });
+  const kind = [storage.int8 && "int8 matrices", storage.fp16 ? "float16" : "float32"].filter(Boolean).join(" + ");
+  step(`${graph.nodes.length} nodes, ${graph.constants.size} weight tensors; writing ${kind} weights ...`);
+  const enn = graphToEnn(graph, { ...metadata, converted_from: basename(file) }, storage);
   writeFileSync(out, enn);
   step(`wrote ${out} (${mb(enn.length)}) in ${(performance.now() - t0).toFixed(0)} ms`);
   if (!check) return;

@@ -47,17 +47,23 @@ export const ENN_MAX_DIM = 0x7fffffff; // every dimension fits an i32 (the wasm 
 export const ENN_MAX_JSON_DEPTH = 64; // the header object itself is depth 1
 
 /** Storage dtypes this version reads and writes. */
-export type EnnDtype = "float32" | "float16";
+export type EnnDtype = "float32" | "float16" | "int8";
 /** Dtype names reserved for later versions: rejected with code UNSUPPORTED (not BAD_FILE) by this reader. */
 export const ENN_RESERVED_DTYPES: readonly string[] = Object.freeze([
-  "bfloat16", "float64", "int4", "uint4", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool",
+  "bfloat16", "float64", "int4", "uint4", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool",
 ]);
-const DTYPE_SIZE: Readonly<Record<EnnDtype, number>> = { float32: 4, float16: 2 };
+const DTYPE_SIZE: Readonly<Record<EnnDtype, number>> = { float32: 4, float16: 2, int8: 1 };
+const isDtype = (d: unknown): d is EnnDtype => d === "float32" || d === "float16" || d === "int8";
 
 export interface EnnTensorInput {
   name: string;
-  /** Storage type in the file; default "float32". "float16" rounds each value to nearest, ties to even. */
+  /**
+   * Storage type in the file; default "float32". "float16" rounds each value to nearest, ties to even. "int8"
+   * stores round(x / scale) in [-127, 127] with one scale per slice along `quantAxis` (symmetric, per channel).
+   */
   dtype?: EnnDtype;
+  /** For int8: the axis with one scale per index (the output channels; default 0). */
+  quantAxis?: number;
   /** Dimensions, outermost first (row-major / C order). [] is a scalar (1 element). */
   shape: readonly number[];
   /** product(shape) values, row-major. */
@@ -140,7 +146,7 @@ const DEFAULTS: Required<EnnReadOptions> = {
 };
 
 const HEADER_KEYS = new Set(["graph", "metadata", "tensors"]);
-const TENSOR_KEYS = new Set(["name", "dtype", "shape", "offset", "byteLength"]);
+const TENSOR_KEYS = new Set(["name", "dtype", "shape", "offset", "byteLength", "quantization"]);
 const STRING_METADATA = ["name", "description", "version", "license"];
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -359,6 +365,7 @@ export function readEnn(input: Uint8Array, opts: EnnReadOptions = {}): EnnFile {
     }
     const at = dataStart + t.offset;
     if (t.dtype === "float16") decodeF16(bytes, at, t.count, data);
+    else if (t.quant) dequantize(bytes, at, t.shape, t.quant, data);
     else readF32(bytes, at, t.count, data);
     tensors.set(t.name, { name: t.name, dtype: t.dtype, shape: t.shape, data });
   }
@@ -531,6 +538,33 @@ interface Placed {
   count: number;
   offset: number;
   byteLength: number;
+  quant?: Quantization;
+}
+/** int8 storage: real = scale[index along axis] * q. */
+interface Quantization { axis: number; scale: number[] }
+
+/** An int8 tensor's quantization: { axis, scale: one finite positive number per index along axis }. */
+function checkQuantization(q: unknown, dtype: EnnDtype, shape: number[], who: string, at: number): Quantization | undefined {
+  const bad = (msg: string) => new EdgennError("BAD_FILE", `${who}: ${msg}`, at);
+  if (dtype !== "int8") {
+    if (q !== undefined) throw bad(`a ${dtype} tensor has no quantization`);
+    return undefined;
+  }
+  if (!isPlainObject(q)) throw bad(`int8 needs quantization { axis, scale }, got ${describe(q)}`);
+  for (const key of Object.keys(q)) if (key !== "axis" && key !== "scale") throw bad(`unknown quantization key ${quote(key)} (axis, scale)`);
+  const axis = q.axis;
+  if (typeof axis !== "number" || !Number.isInteger(axis) || axis < 0 || axis >= shape.length) {
+    throw bad(`quantization axis ${describe(axis)} is not an axis of shape [${shape.join(", ")}]`);
+  }
+  const scale = q.scale;
+  if (!Array.isArray(scale) || scale.length !== shape[axis]) {
+    throw bad(`quantization scale must be an array of ${shape[axis]} numbers (one per index of axis ${axis}), got ${describe(scale)}`);
+  }
+  for (let i = 0; i < scale.length; i++) {
+    const v = scale[i];
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw bad(`quantization scale[${i}] = ${describe(v)} is not a finite positive number`);
+  }
+  return { axis, scale };
 }
 
 function checkTensors(
@@ -555,15 +589,15 @@ function checkTensors(
     if (names.has(name)) throw new EdgennError("BAD_FILE", `${who}: duplicate tensor name`, at);
     names.add(name);
     const dtype = e.dtype;
-    if (dtype !== "float32" && dtype !== "float16") {
+    if (!isDtype(dtype)) {
       if (typeof dtype === "string" && ENN_RESERVED_DTYPES.includes(dtype)) {
         throw new EdgennError(
           "UNSUPPORTED",
-          `${who}: dtype ${quote(dtype)} is not supported by this reader (supported: float32, float16)`,
+          `${who}: dtype ${quote(dtype)} is not supported by this reader (supported: float32, float16, int8)`,
           at,
         );
       }
-      throw new EdgennError("BAD_FILE", `${who}: unknown dtype ${describe(dtype)} (expected float32 or float16)`, at);
+      throw new EdgennError("BAD_FILE", `${who}: unknown dtype ${describe(dtype)} (expected float32, float16 or int8)`, at);
     }
 
     // After the dtype: a future dtype brings its own keys (e.g. int8 + quantization), and the useful message
@@ -573,7 +607,7 @@ function checkTensors(
         throw new EdgennError(
           "BAD_FILE",
           `${who}: unknown key ${quote(key)} (version ${ENN_VERSION} tensor entries have only ` +
-            `name, dtype, shape, offset, byteLength)`,
+            `name, dtype, shape, offset, byteLength, quantization)`,
           at,
         );
       }
@@ -604,6 +638,7 @@ function checkTensors(
       else if (count !== Infinity) count = count > Number.MAX_SAFE_INTEGER / dim ? Infinity : count * dim;
     }
     if (zero) count = 0;
+    const quant = checkQuantization(e.quantization, dtype, shape, who, at);
     const size = DTYPE_SIZE[dtype];
     const needed = count * size;
 
@@ -647,7 +682,7 @@ function checkTensors(
         dataStart + offset,
       );
     }
-    placed.push({ name, dtype, shape, count, offset, byteLength });
+    placed.push({ name, dtype, shape, count, offset, byteLength, ...(quant ? { quant } : {}) });
   }
 
   // Overlaps: sort the non-empty ranges by start; each must begin at or after the previous one's end.
@@ -766,7 +801,7 @@ export function writeEnn(input: EnnWriteInput): Uint8Array {
   }
 
   const names = new Set<string>();
-  const table: { name: string; dtype: EnnDtype; shape: number[]; offset: number; byteLength: number }[] = [];
+  const table: { name: string; dtype: EnnDtype; shape: number[]; offset: number; byteLength: number; quantization?: Quantization }[] = [];
   let cursor = 0;
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i] as EnnTensorInput;
@@ -779,8 +814,8 @@ export function writeEnn(input: EnnWriteInput): Uint8Array {
     if (names.has(name)) throw new EdgennError("BAD_INPUT", `${who}: duplicate tensor name`);
     names.add(name);
     const dtype = t.dtype === undefined ? "float32" : t.dtype;
-    if (dtype !== "float32" && dtype !== "float16") {
-      throw new EdgennError("BAD_INPUT", `${who}: dtype ${describe(dtype)} cannot be written (float32 or float16)`);
+    if (!isDtype(dtype)) {
+      throw new EdgennError("BAD_INPUT", `${who}: dtype ${describe(dtype)} cannot be written (float32, float16 or int8)`);
     }
     if (!Array.isArray(t.shape)) throw new EdgennError("BAD_INPUT", `${who}: shape must be an array, got ${describe(t.shape)}`);
     if (t.shape.length > ENN_MAX_RANK) {
@@ -807,7 +842,14 @@ export function writeEnn(input: EnnWriteInput): Uint8Array {
     }
     const byteLength = count * DTYPE_SIZE[dtype];
     const offset = align(cursor);
-    table.push({ name, dtype, shape, offset, byteLength });
+    let quantization: Quantization | undefined;
+    if (dtype === "int8") {
+      const axis = t.quantAxis ?? 0;
+      if (!Number.isInteger(axis) || axis < 0 || axis >= shape.length) throw new EdgennError("BAD_INPUT", `${who}: quantAxis ${describe(axis)} is not an axis of shape [${shape.join(", ")}]`);
+      for (const v of t.data) if (!Number.isFinite(v)) throw new EdgennError("BAD_INPUT", `${who}: int8 cannot store ${v}`);
+      quantization = { axis, scale: channelScales(t.data, shape, axis) };
+    }
+    table.push({ name, dtype, shape, offset, byteLength, ...(quantization ? { quantization } : {}) });
     cursor = offset + byteLength;
   }
   const dataLength = cursor;
@@ -859,11 +901,41 @@ export function writeEnn(input: EnnWriteInput): Uint8Array {
   for (let i = 0; i < table.length; i++) {
     const at = dataStart + table[i].offset;
     const data = (tensors[i] as EnnTensorInput).data;
+    const q = table[i].quantization;
     if (table[i].dtype === "float16") encodeF16(data, out, at);
+    else if (q) quantize(data, table[i].shape, q, out, at);
     else writeF32(data, out, at, view);
   }
   out.set(ennChecksumBytes(out), 24);
   return out;
+}
+
+/** Slices along `axis`: element i is in slice floor(i / inner) % shape[axis]. */
+function sliceOf(shape: number[], axis: number): (i: number) => number {
+  let inner = 1;
+  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
+  const n = shape[axis];
+  return (i) => Math.floor(i / inner) % n;
+}
+
+/** One scale per slice: its largest magnitude maps to 127 (an all-zero slice gets 1). */
+function channelScales(data: Float32Array, shape: number[], axis: number): number[] {
+  const slice = sliceOf(shape, axis);
+  const max = new Array<number>(shape[axis]).fill(0);
+  for (let i = 0; i < data.length; i++) max[slice(i)] = Math.max(max[slice(i)], Math.abs(data[i]));
+  return max.map((m) => (m > 0 ? m / 127 : 1));
+}
+
+function quantize(data: Float32Array, shape: number[], q: Quantization, out: Uint8Array, at: number): void {
+  const slice = sliceOf(shape, q.axis);
+  for (let i = 0; i < data.length; i++) {
+    out[at + i] = Math.max(-127, Math.min(127, Math.round(data[i] / q.scale[slice(i)]))) & 0xff;
+  }
+}
+
+function dequantize(bytes: Uint8Array, at: number, shape: number[], q: Quantization, data: Float32Array): void {
+  const slice = sliceOf(shape, q.axis);
+  for (let i = 0; i < data.length; i++) data[i] = q.scale[slice(i)] * ((bytes[at + i] << 24) >> 24);
 }
 
 function writeF32(data: Float32Array, out: Uint8Array, at: number, view: DataView): void {

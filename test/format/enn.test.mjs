@@ -276,7 +276,7 @@ test("writer rejects inputs it could not read back (BAD_INPUT, naming the tensor
     [{ tensors: [t({ name: 7 })] }, /name must be a non-empty string/],
     [{ tensors: [t({ data: new Float32Array(3) })] }, /'w': data has 3 elements but shape \[2\] needs 2/],
     [{ tensors: [t({ data: [1, 2] })] }, /'w': data must be a Float32Array/],
-    [{ tensors: [t({ dtype: "int8" })] }, /'w': dtype the string 'int8' cannot be written/],
+    [{ tensors: [t({ dtype: "uint8" })] }, /'w': dtype the string 'uint8' cannot be written/],
     [{ tensors: [t({ shape: [-2] })] }, /'w': shape\[0\] = -2/],
     [{ tensors: [t({ shape: [2.5] })] }, /'w': shape\[0\] = 2.5/],
     [{ tensors: [t({ shape: [2 ** 31, 0] , data: new Float32Array(0) })] }, /'w': shape\[0\] = 2147483648/],

@@ -285,17 +285,17 @@ test("crafted: negative, fractional, non-numeric, huge dims; rank; element-count
   bad(withTensors([ok({ byteLength: -16 })]), /'w': byteLength -16 is not an integer in \[0, 2\^53\)/);
 });
 
-test("crafted: dtypes: unknown -> BAD_FILE, reserved (int8...) -> UNSUPPORTED, both naming the tensor", () => {
+test("crafted: dtypes: unknown -> BAD_FILE, reserved (uint8...) -> UNSUPPORTED, both naming the tensor", () => {
   bad(withTensors([ok({ name: "q", dtype: "float8" })]), /tensor #0 'q': unknown dtype the string 'float8'/);
   bad(withTensors([ok({ name: "q", dtype: 4 })]), /tensor #0 'q': unknown dtype 4/);
   bad(withTensors([ok({ name: "q", dtype: undefined })]), /tensor #0 'q': unknown dtype nothing/);
   bad(withTensors([ok({ name: "q", dtype: "FLOAT32" })]), /'q': unknown dtype/);
-  const e = expectError(() => readEnn(withTensors([ok({ name: "q", dtype: "int8", byteLength: 4 })])), "UNSUPPORTED",
-    /tensor #0 'q': dtype 'int8' is not supported by this reader \(supported: float32, float16\)/);
+  const e = expectError(() => readEnn(withTensors([ok({ name: "q", dtype: "uint8", byteLength: 4 })])), "UNSUPPORTED",
+    /tensor #0 'q': dtype 'uint8' is not supported by this reader \(supported: float32, float16, int8\)/);
   assert.equal(e.offset, 56);
-  // A future int8 entry carries quantization keys: the reader reports the dtype, not the unknown key.
-  expectError(() => readEnn(withTensors([ok({ name: "q", dtype: "int8", byteLength: 4, quantization: { scale: 0.1, zeroPoint: 0 } })])),
-    "UNSUPPORTED", /'q': dtype 'int8' is not supported/);
+  // A future dtype's entry carries keys of its own: the reader reports the dtype, not the unknown key.
+  expectError(() => readEnn(withTensors([ok({ name: "q", dtype: "uint8", byteLength: 4, quantization: { scale: 0.1, zeroPoint: 0 } })])),
+    "UNSUPPORTED", /'q': dtype 'uint8' is not supported/);
 });
 
 test("crafted: tensor names: duplicates, empty, non-string, very long (message stays short)", () => {
