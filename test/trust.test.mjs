@@ -343,7 +343,7 @@ test("CLI: keygen, sign, verify round trip (and refusal) on a copy of models/wdb
       r = run("verify", signedPath, "--key", join(keysDir, "public.pem"));
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`valid ${alg} signature by key [0-9a-f]{64}\\n$`));
-      r = run("info", signedPath, "--key", join(keysDir, "public.pem"));
+      r = run("inspect", signedPath, "--json", "--key", join(keysDir, "public.pem"));
       assert.equal(r.status, 0, r.stderr);
       assert.equal(JSON.parse(r.stdout).metadata.name, "wdbc-mlp");
     }

@@ -187,59 +187,7 @@ export function checkEnnEnvelope(input: Uint8Array, limits: Required<EnnReadOpti
     bytes = new Uint8Array(given as ArrayBuffer);
   } else throw new EdgennError("BAD_FILE", `readEnn: expected a Uint8Array of file bytes, got ${describe(given)}`);
   const size = bytes.length;
-
-  // Magic (checked on whatever is there, so that a short text file still gets the helpful hint).
-  checkMagic(bytes);
-  if (size < ENN_PREFIX_BYTES) {
-    throw new EdgennError(
-      "BAD_FILE",
-      `file is truncated: ${size} bytes, but the fixed prefix (magic, version, lengths, SHA-256) alone is ` +
-        `${ENN_PREFIX_BYTES} bytes`,
-      size,
-    );
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, ENN_PREFIX_BYTES);
-
-  const version = view.getUint32(8, true);
-  if (version !== ENN_VERSION) {
-    const why =
-      version > ENN_VERSION
-        ? `file format version ${version} is newer than this reader supports (version ${ENN_VERSION}); ` +
-          `upgrade edgenn to read it`
-        : `file format version ${version} is not supported (this reader reads version ${ENN_VERSION})`;
-    throw new EdgennError("BAD_FILE", why, 8);
-  }
-
-  const headerLength = view.getUint32(12, true);
-  if (ENN_PREFIX_BYTES + headerLength > size) {
-    throw new EdgennError(
-      "BAD_FILE",
-      `header length ${headerLength} (header at byte ${ENN_PREFIX_BYTES}) extends past the end of the file ` +
-        `(${size} bytes): the file is truncated or the header length is wrong`,
-      12,
-    );
-  }
-  if (headerLength > limits.maxHeaderBytes) {
-    throw new EdgennError(
-      "BAD_FILE",
-      `header length ${headerLength} bytes exceeds the limit maxHeaderBytes = ${limits.maxHeaderBytes} ` +
-        `(raise it with readEnn(bytes, { maxHeaderBytes }) if the file is trusted)`,
-      12,
-    );
-  }
-
-  const dataLo = view.getUint32(16, true);
-  const dataHi = view.getUint32(20, true);
-  if (dataHi >= 0x200000) {
-    throw new EdgennError(
-      "BAD_FILE",
-      `data length 0x${hex32(dataHi)}${hex32(dataLo)} is not below 2^53 (file is ${size} bytes)`,
-      16,
-    );
-  }
-  const dataLength = dataHi * 0x100000000 + dataLo;
-  const dataStart = align(ENN_PREFIX_BYTES + headerLength);
-  const expectedSize = dataStart + dataLength;
+  const { version, headerLength, dataLength, dataStart, dataEnd: expectedSize } = checkEnnPrefix(bytes, limits, size);
   let signature: EnnSignatureTrailer | undefined;
   if (expectedSize !== size) {
     const layout =
@@ -279,13 +227,104 @@ export function checkEnnEnvelope(input: Uint8Array, limits: Required<EnnReadOpti
   return { bytes, version, headerLength, dataLength, dataStart, dataEnd: expectedSize, checksum: actual, signature };
 }
 
-function readSignatureTrailer(bytes: Uint8Array, at: number): EnnSignatureTrailer {
+/**
+ * @internal Magic, version and the lengths in the first 56 bytes (`bytes` may be just those), checked against
+ * the file size when it is known (`size`; a stream checks it as the bytes arrive).
+ */
+export function checkEnnPrefix(bytes: Uint8Array, limits: Required<EnnReadOptions>, size?: number) {
+  // Magic (checked on whatever is there, so that a short text file still gets the helpful hint).
+  checkMagic(bytes);
+  if (bytes.length < ENN_PREFIX_BYTES) {
+    throw new EdgennError(
+      "BAD_FILE",
+      `file is truncated: ${bytes.length} bytes, but the fixed prefix (magic, version, lengths, SHA-256) alone is ` +
+        `${ENN_PREFIX_BYTES} bytes`,
+      bytes.length,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, ENN_PREFIX_BYTES);
+
+  const version = view.getUint32(8, true);
+  if (version !== ENN_VERSION) {
+    const why =
+      version > ENN_VERSION
+        ? `file format version ${version} is newer than this reader supports (version ${ENN_VERSION}); ` +
+          `upgrade edgenn to read it`
+        : `file format version ${version} is not supported (this reader reads version ${ENN_VERSION})`;
+    throw new EdgennError("BAD_FILE", why, 8);
+  }
+
+  const headerLength = view.getUint32(12, true);
+  if (size !== undefined && ENN_PREFIX_BYTES + headerLength > size) {
+    throw new EdgennError(
+      "BAD_FILE",
+      `header length ${headerLength} (header at byte ${ENN_PREFIX_BYTES}) extends past the end of the file ` +
+        `(${size} bytes): the file is truncated or the header length is wrong`,
+      12,
+    );
+  }
+  if (headerLength > limits.maxHeaderBytes) {
+    throw new EdgennError(
+      "BAD_FILE",
+      `header length ${headerLength} bytes exceeds the limit maxHeaderBytes = ${limits.maxHeaderBytes} ` +
+        `(raise it with readEnn(bytes, { maxHeaderBytes }) if the file is trusted)`,
+      12,
+    );
+  }
+
+  const dataLo = view.getUint32(16, true);
+  const dataHi = view.getUint32(20, true);
+  if (dataHi >= 0x200000) {
+    throw new EdgennError(
+      "BAD_FILE",
+      `data length 0x${hex32(dataHi)}${hex32(dataLo)} is not below 2^53${size !== undefined ? ` (file is ${size} bytes)` : ""}`,
+      16,
+    );
+  }
+  const dataLength = dataHi * 0x100000000 + dataLo;
+  const dataStart = align(ENN_PREFIX_BYTES + headerLength);
+  return { version, headerLength, dataLength, dataStart, dataEnd: dataStart + dataLength };
+}
+
+/**
+ * @internal The header section (`bytes` holds at least the file's first `dataStart` bytes): padding, JSON,
+ * schema and the tensor table, placed in the data section.
+ */
+export function checkEnnHeader(bytes: Uint8Array, headerLength: number, dataLength: number, dataStart: number, limits: Required<EnnReadOptions>) {
+  for (let i = ENN_PREFIX_BYTES + headerLength; i < dataStart; i++) {
+    if (bytes[i] !== 0) {
+      throw new EdgennError("BAD_FILE", `header padding byte is 0x${hex8(bytes[i])}, must be 0`, i);
+    }
+  }
+  // slice(): a private copy (TextDecoder rejects views of a SharedArrayBuffer in browsers).
+  const header = parseHeader(bytes.slice(ENN_PREFIX_BYTES, ENN_PREFIX_BYTES + headerLength));
+  const { graph, metadata, entries } = checkHeader(header, limits);
+  return { graph, metadata, placed: checkTensors(entries, dataLength, dataStart, limits) };
+}
+
+/** @internal A placed tensor's values as float32, from its stored bytes at `bytes[at...]`. */
+export function decodeEnnTensor(bytes: Uint8Array, at: number, t: EnnPlacedTensor): EnnTensor {
+  let data: Float32Array;
+  try {
+    data = new Float32Array(t.count);
+  } catch (e) {
+    throw new EdgennError("LIMIT", `tensor ${quote(t.name)}: cannot allocate ${t.count * 4} bytes: ${errorText(e)}`);
+  }
+  if (t.dtype === "float16") decodeF16(bytes, at, t.count, data);
+  else if (t.quant) dequantize(bytes, at, t.shape, t.quant, data);
+  else readF32(bytes, at, t.count, data);
+  return { name: t.name, dtype: t.dtype, shape: t.shape, data };
+}
+
+/** @internal `at`: where the trailer starts in `bytes`; `fileOffset`: where that is in the file (for messages). */
+export function readSignatureTrailer(bytes: Uint8Array, at: number, fileOffset = at): EnnSignatureTrailer {
+  const shift = fileOffset - at;
   const n = bytes.length - at;
   if (n < ENN_SIG_FIXED_BYTES) {
     throw new EdgennError(
       "BAD_FILE",
-      `signature trailer at byte ${at} is truncated: ${n} bytes, but its fixed part alone is ${ENN_SIG_FIXED_BYTES} bytes`,
-      bytes.length,
+      `signature trailer at byte ${fileOffset} is truncated: ${n} bytes, but its fixed part alone is ${ENN_SIG_FIXED_BYTES} bytes`,
+      bytes.length + shift,
     );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + at, ENN_SIG_FIXED_BYTES);
@@ -293,14 +332,14 @@ function readSignatureTrailer(bytes: Uint8Array, at: number): EnnSignatureTraile
   const reserved = view.getUint16(10, true);
   const length = view.getUint32(12, true);
   if (reserved !== 0) {
-    throw new EdgennError("BAD_FILE", `signature trailer: reserved field is ${reserved}, must be 0`, at + 10);
+    throw new EdgennError("BAD_FILE", `signature trailer: reserved field is ${reserved}, must be 0`, fileOffset + 10);
   }
   if (length > ENN_SIG_MAX_BYTES || ENN_SIG_FIXED_BYTES + length !== n) {
     throw new EdgennError(
       "BAD_FILE",
-      `signature trailer at byte ${at}: signature length ${length} does not match the ${n - ENN_SIG_FIXED_BYTES} ` +
+      `signature trailer at byte ${fileOffset}: signature length ${length} does not match the ${n - ENN_SIG_FIXED_BYTES} ` +
         `bytes after its ${ENN_SIG_FIXED_BYTES}-byte fixed part (limit ${ENN_SIG_MAX_BYTES})`,
-      at + 12,
+      fileOffset + 12,
     );
   }
   const known = ENN_SIG_ALGORITHMS[algorithmId];
@@ -308,11 +347,11 @@ function readSignatureTrailer(bytes: Uint8Array, at: number): EnnSignatureTraile
     throw new EdgennError(
       "BAD_FILE",
       `signature trailer: ${known.name} signatures are ${known.signatureBytes} bytes, the trailer says ${length}`,
-      at + 12,
+      fileOffset + 12,
     );
   }
   return {
-    offset: at,
+    offset: fileOffset,
     algorithmId,
     algorithm: known ? known.name : `unknown-${algorithmId}`,
     keyId: toHex(bytes.subarray(at + 16, at + 48)),
@@ -343,38 +382,16 @@ function startsWith(bytes: Uint8Array, at: number, magic: readonly number[]): bo
 export function readEnn(input: Uint8Array, opts: EnnReadOptions = {}): EnnFile {
   const limits = readOptions(opts);
   const { bytes, version, headerLength, dataLength, dataStart, checksum, signature } = checkEnnEnvelope(input, limits);
-
-  for (let i = ENN_PREFIX_BYTES + headerLength; i < dataStart; i++) {
-    if (bytes[i] !== 0) {
-      throw new EdgennError("BAD_FILE", `header padding byte is 0x${hex8(bytes[i])}, must be 0`, i);
-    }
-  }
-
-  // slice(): a private copy (TextDecoder rejects views of a SharedArrayBuffer in browsers).
-  const header = parseHeader(bytes.slice(ENN_PREFIX_BYTES, ENN_PREFIX_BYTES + headerLength));
-  const { graph, metadata, entries } = checkHeader(header, limits);
-  const placed = checkTensors(entries, dataLength, dataStart, limits);
-
+  const { graph, metadata, placed } = checkEnnHeader(bytes, headerLength, dataLength, dataStart, limits);
   const tensors = new Map<string, EnnTensor>();
-  for (const t of placed) {
-    let data: Float32Array;
-    try {
-      data = new Float32Array(t.count);
-    } catch (e) {
-      throw new EdgennError("LIMIT", `tensor ${quote(t.name)}: cannot allocate ${t.count * 4} bytes: ${errorText(e)}`);
-    }
-    const at = dataStart + t.offset;
-    if (t.dtype === "float16") decodeF16(bytes, at, t.count, data);
-    else if (t.quant) dequantize(bytes, at, t.shape, t.quant, data);
-    else readF32(bytes, at, t.count, data);
-    tensors.set(t.name, { name: t.name, dtype: t.dtype, shape: t.shape, data });
-  }
+  for (const t of placed) tensors.set(t.name, decodeEnnTensor(bytes, dataStart + t.offset, t));
   const file: EnnFile = { version, graph, metadata, tensors, checksum: toHex(checksum) };
   if (signature) file.signature = { algorithm: signature.algorithm, keyId: signature.keyId, offset: signature.offset };
   return file;
 }
 
-function readOptions(opts: EnnReadOptions): Required<EnnReadOptions> {
+/** @internal */
+export function readOptions(opts: EnnReadOptions): Required<EnnReadOptions> {
   if (opts === null || typeof opts !== "object") {
     throw new EdgennError("BAD_INPUT", `readEnn: options must be an object, got ${describe(opts)}`);
   }
@@ -394,7 +411,8 @@ function readOptions(opts: EnnReadOptions): Required<EnnReadOptions> {
  * SHA-256 over bytes [0, 24) ++ [56, end): everything in the file except the checksum field itself and a
  * signature trailer (`end` is the end of the data section).
  */
-function ennChecksumBytes(bytes: Uint8Array, end = bytes.length): Uint8Array {
+/** @internal */
+export function ennChecksumBytes(bytes: Uint8Array, end = bytes.length): Uint8Array {
   return sha256.create().update(bytes.subarray(0, 24)).update(bytes.subarray(ENN_PREFIX_BYTES, end)).digest();
 }
 
@@ -531,7 +549,8 @@ function checkHeader(h: unknown, limits: Required<EnnReadOptions>): RawHeader {
   return { graph: h.graph, metadata, entries };
 }
 
-interface Placed {
+/** @internal A tensor entry, checked and placed in the data section. */
+export interface EnnPlacedTensor {
   name: string;
   dtype: EnnDtype;
   shape: number[];
@@ -572,10 +591,10 @@ function checkTensors(
   dataLength: number,
   dataStart: number,
   limits: Required<EnnReadOptions>,
-): Placed[] {
+): EnnPlacedTensor[] {
   const at = ENN_PREFIX_BYTES;
   const names = new Set<string>();
-  const placed: Placed[] = [];
+  const placed: EnnPlacedTensor[] = [];
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
     if (!isPlainObject(e)) {
