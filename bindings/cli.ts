@@ -12,7 +12,8 @@ import { generateSigningKey, signEnn, verifyEnn, type SigningAlgorithm } from ".
 import { tensorFromNpy, tensorToNpy } from "./io/npy.js";
 import { flopsOf, parametersOf } from "./ir/cost.js";
 import { graphToEnn, type SaveOptions } from "./save.js";
-import { importModel, InferenceSession, load } from "./session.js";
+import { Presets, SingleBar } from "cli-progress";
+import { importModel, InferenceSession, load, type LoadProgress } from "./session.js";
 import { Tensor } from "./tensor.js";
 
 const root = new URL("../", import.meta.url);
@@ -77,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
   const modelKey = values["model-key"] === undefined ? undefined : readText(values["model-key"], "model key").trim();
   const bytes = readBytes(file, "model"); // a missing file is named as such before any loading
   if (command === "encrypt") return encrypt(bytes, modelKey, values.out, values.clear);
-  const session = await load(file, { variant, ...(keys.length ? { verify: keys } : {}), ...(modelKey ? { decryptionKey: modelKey } : {}) });
+  const session = await load(file, { variant, onProgress: progressBar(file), ...(keys.length ? { verify: keys } : {}), ...(modelKey ? { decryptionKey: modelKey } : {}) });
   const shapes = parseShapes(values.shape ?? []);
   if (command === "inspect" || command === "info") return inspect(session, file, shapes, values.json === true);
   const feeds = readFeeds(values.input ?? []);
@@ -92,6 +93,30 @@ async function main(argv: string[]): Promise<void> {
     writeFileSync(path, tensorToNpy(t));
     console.log(`${name} [${t.dims}] -> ${path}`);
   }
+}
+
+/**
+ * A progress bar on stderr for loads that take longer than a moment (a terminal only: pipes and CI logs stay
+ * clean): bytes while reading, then the phase.
+ */
+function progressBar(file: string): (p: LoadProgress) => void {
+  const start = performance.now();
+  let bar: SingleBar | undefined;
+  return (p) => {
+    if (!process.stderr.isTTY) return;
+    if (!bar && (p.phase === "ready" || performance.now() - start < 300)) return;
+    if (!bar) {
+      bar = new SingleBar({
+        format: `${basename(file)} [{bar}] {percentage}% {value}/{total} MB {phase}`, hideCursor: true, stream: process.stderr,
+        formatValue: (v, _o, type) => (type === "value" || type === "total" ? v.toFixed(1) : String(v)),
+      }, Presets.shades_classic);
+      bar.start(1, 0, { phase: p.phase });
+    }
+    const total = (p.total ?? p.loaded) / 1e6;
+    bar.setTotal(Math.max(total, 0.001));
+    bar.update(p.loaded / 1e6, { phase: p.phase });
+    if (p.phase === "ready") bar.stop();
+  };
 }
 
 function readBytes(path: string, what: string): Uint8Array {

@@ -16,7 +16,9 @@ export type ErrorCode =
    */
   | "BAD_SIGNATURE"
   /** An encrypted model: no decryption key given, the wrong key, or ciphertext that was altered (AES-GCM). */
-  | "BAD_KEY";
+  | "BAD_KEY"
+  /** load()'s AbortSignal fired: the load stopped and nothing of it was kept. */
+  | "ABORTED";
 
 export class EdgennError extends Error {
   readonly code: ErrorCode;

@@ -15,7 +15,8 @@
  * Models come from .enn weight files (docs/format.md), ONNX files (imported on load; `importOnnx` is in the
  * separate entry "edgenn/onnx" so that bundles without ONNX do not carry protobufjs), or `sequential(...)`.
  */
-export { load, InferenceSession, type SessionOptions, type InputInfo, type Limits, type SessionDescription } from "./session.js";
+export { load, InferenceSession, type SessionOptions, type InputInfo, type Limits, type SessionDescription, type LoadProgress } from "./session.js";
+export type { ModelSource } from "./io/source.js";
 // onnxruntime-web's face (InferenceSession.create, env, ...): docs/switching-from-onnxruntime.md.
 export { env, type Env, type LogLevel, type OrtSessionOptions, type ExecutionProvider, type TensorLike, type Fetches, type RunOptions, type ValueMetadata } from "./ort.js";
 export { Tensor, type DataType } from "./tensor.js";

@@ -8,14 +8,16 @@ import { emit, errorEvent, now, type AuditHandler } from "./audit.js";
 import { EdgennError } from "./errors.js";
 import { ENN_MAGIC, readEnn } from "./format/enn.js";
 import { decryptModel, isEncryptedModel, type ModelKey } from "./format/encrypt.js";
-import { verifyEnnOrThrow } from "./format/signature.js";
+import { readEnnStream } from "./format/enn-stream.js";
+import { verifyEnnOrThrow, type EnnVerifyResult } from "./format/signature.js";
+import { aborted, openSource, peek, readAll, type ModelSource } from "./io/source.js";
 import { graphToJson, parseGraph, type Constant, type Graph } from "./ir/graph.js";
 import { fuse, type FusionReport } from "./ir/passes.js";
 import { OPS } from "./ops/registry.js";
 import { createArgs, feedData, fetchList, fillOutput, outputMetadata, type Fetches, type OrtSessionOptions, type RunOptions, type TensorLike, type ValueMetadata } from "./ort.js";
 import { makePlan, runPlan, type Plan, type PlanRuntime } from "./plan/plan.js";
 import { describe, Tensor } from "./tensor.js";
-import { instantiateKernels, readSource, type Variant, type WasmOptions } from "./wasm/loader.js";
+import { instantiateKernels, type Variant, type WasmOptions } from "./wasm/loader.js";
 import { alignUp, ALIGN, LinearMemory } from "./wasm/memory.js";
 
 /** Resource limits, checked before anything is allocated; raise them for trusted large models. */
@@ -48,6 +50,10 @@ export interface SessionOptions extends WasmOptions {
   decryptionKey?: ModelKey;
   /** Audit events (load, run, error): plain objects without any tensor data. See docs/security.md. */
   onEvent?: AuditHandler;
+  /** Load progress: bytes as they arrive, then verify, decode, pack, ready. */
+  onProgress?: (p: LoadProgress) => void;
+  /** Stops a load (a download, a large file) with EdgennError "ABORTED"; nothing of it is kept. */
+  signal?: AbortSignal;
 }
 export interface SessionDescription {
   nodes: { name: string; op: string; attrs: Readonly<Record<string, unknown>>; inputs: { name: string; shape?: number[]; constant: boolean }[]; outputs: { name: string; shape: number[] }[] }[];
@@ -56,29 +62,65 @@ export interface SessionDescription {
 }
 export interface InputInfo { name: string; dtype: "float32"; shape: (number | string)[] }
 
+/** What load() reports as it goes (`onProgress`): bytes while reading, then each later phase once. */
+export interface LoadProgress {
+  phase: "download" | "verify" | "decode" | "pack" | "ready";
+  /** Bytes read so far (the whole file from "verify" on). */
+  loaded: number;
+  /** The file's size where known: from bytes, a file's size, Content-Length or the .enn header. */
+  total?: number;
+}
+
 /**
- * Loads a .enn or ONNX model from bytes, a URL or a file path (Node, Deno, Bun) and makes a session.
- * With `verify`, the file's signature is checked first (see SessionOptions.verify); with `onEvent`, a "load"
- * event (or an "error" event) is reported.
+ * Loads a .enn, ONNX or TF.js model from bytes, a URL, a file path (Node, Deno, Bun), a ReadableStream or a fetch
+ * Response, and makes a session. A plain .enn file is decoded while it streams in (memory: the weights plus one
+ * tensor, never the file twice); with `verify` or `decryptionKey` the file is read whole first. `onProgress`
+ * reports the phases, `signal` aborts (EdgennError "ABORTED"); with `onEvent`, a "load" (or "error") event.
  */
-export async function load(source: Uint8Array | ArrayBuffer | URL | string, options: SessionOptions = {}): Promise<InferenceSession> {
+export async function load(source: ModelSource, options: SessionOptions = {}): Promise<InferenceSession> {
   const t0 = now();
   try {
-    // The bytes are read here only when needed (the signature, the hash for the event); else as before.
-    let bytes = options.verify !== undefined || options.onEvent || options.decryptionKey !== undefined ? await readSource(source) : undefined;
-    if (bytes && isEncryptedModel(bytes)) bytes = await decryptModel(bytes, options.decryptionKey);
-    const signer = options.verify !== undefined ? await verifyEnnOrThrow(bytes!, options.verify) : undefined;
-    const session = await loadUnaudited(bytes ?? source, options, source);
+    const { signal, onProgress } = options;
+    const limits = limitsOf(options);
+    const opened = await openSource(source, signal);
+    let loaded = 0, total = opened.total;
+    const report = (phase: LoadProgress["phase"]) => { aborted(signal); onProgress?.({ phase, loaded, ...(total !== undefined ? { total } : {}) }); };
+    const onBytes = (n: number, t?: number) => {
+      loaded = n;
+      total ??= t;
+      if (n > limits.maxFileBytes) throw new EdgennError("LIMIT", `the model file is over the limit maxFileBytes = ${limits.maxFileBytes} (raise it in load()'s limits)`);
+      report("download");
+    };
+    const { head, chunks } = await peek(opened.chunks, ENN_MAGIC.length);
+    let model: { graph: Graph; metadata: Record<string, unknown> }, hash: string, signer: EnnVerifyResult | undefined;
+    if (ENN_MAGIC.every((b, i) => head[i] === b) && options.verify === undefined) {
+      const file = await readEnnStream(chunks, { onBytes });
+      report("verify"); // the checksum matched as the last bytes arrived
+      const constants = new Map<string, Constant>();
+      for (const [name, t] of file.tensors) constants.set(name, { shape: t.shape, data: t.data });
+      model = { graph: parseGraph(file.graph, constants), metadata: file.metadata };
+      hash = file.checksum;
+      report("decode");
+    } else {
+      let bytes = await readAll(chunks, onBytes);
+      if (isEncryptedModel(bytes)) bytes = await decryptModel(bytes, options.decryptionKey);
+      signer = options.verify !== undefined ? await verifyEnnOrThrow(bytes, options.verify) : undefined;
+      report("verify");
+      model = await importModel(bytes, typeof source === "string" || source instanceof URL ? source : bytes);
+      // For .enn, the stored checksum (readEnn has just verified it); for other formats, the file's SHA-256.
+      hash = hexOf(ENN_MAGIC.every((b, i) => bytes[i] === b) ? bytes.subarray(24, 56) : sha256(bytes));
+      report("decode");
+    }
+    report("pack");
+    const session = await InferenceSession.fromGraph(model.graph, { ...options, metadata: model.metadata });
+    report("ready");
     if (options.onEvent) {
-      const isEnn = bytes!.length >= 56 && ENN_MAGIC.every((b, i) => bytes![i] === b);
-      // For .enn, the stored checksum, which the reader has just verified.
-      const hash = isEnn ? bytes!.subarray(24, 56) : sha256(bytes!);
       const meta = session.metadata;
       emit(options.onEvent, {
         type: "load",
         ...(typeof meta.name === "string" ? { name: meta.name } : {}),
         ...(typeof meta.version === "string" ? { version: meta.version } : {}),
-        sha256: Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join(""),
+        sha256: hash,
         ...(signer ? { signer: signer.keyId, algorithm: signer.algorithm } : {}),
         variant: session.variant,
         ms: now() - t0,
@@ -91,14 +133,7 @@ export async function load(source: Uint8Array | ArrayBuffer | URL | string, opti
   }
 }
 
-async function loadUnaudited(source: Uint8Array | ArrayBuffer | URL | string, options: SessionOptions, origin = source): Promise<InferenceSession> {
-  const bytes = await readSource(source);
-  const maxFile = limitsOf(options).maxFileBytes;
-  if (bytes.length > maxFile) throw new EdgennError("LIMIT", `the model file is ${bytes.length} bytes, over the limit maxFileBytes = ${maxFile} (raise it in load()'s limits)`);
-  if (isEncryptedModel(bytes)) await decryptModel(bytes, options.decryptionKey); // no key given: says so
-  const { graph, metadata } = await importModel(bytes, origin);
-  return InferenceSession.fromGraph(graph, { ...options, metadata });
-}
+const hexOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
 function limitsOf(options: SessionOptions): Required<Limits> {
   const l = { ...DEFAULT_LIMITS, ...options.limits };

@@ -302,8 +302,15 @@ export function checkEnnHeader(bytes: Uint8Array, headerLength: number, dataLeng
   return { graph, metadata, placed: checkTensors(entries, dataLength, dataStart, limits) };
 }
 
-/** @internal A placed tensor's values as float32, from its stored bytes at `bytes[at...]`. */
-export function decodeEnnTensor(bytes: Uint8Array, at: number, t: EnnPlacedTensor): EnnTensor {
+/**
+ * @internal A placed tensor's values as float32, from its stored bytes at `bytes[at...]`. `adopt`: the caller
+ * hands over `bytes` (a private buffer holding exactly this tensor); float32 data then becomes the result
+ * without a copy where the host is little-endian.
+ */
+export function decodeEnnTensor(bytes: Uint8Array, at: number, t: EnnPlacedTensor, adopt = false): EnnTensor {
+  if (adopt && t.dtype === "float32" && LITTLE_ENDIAN_HOST && at === 0 && bytes.byteOffset % 4 === 0 && bytes.length === t.count * 4) {
+    return { name: t.name, dtype: t.dtype, shape: t.shape, data: new Float32Array(bytes.buffer, bytes.byteOffset, t.count) };
+  }
   let data: Float32Array;
   try {
     data = new Float32Array(t.count);

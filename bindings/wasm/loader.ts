@@ -75,7 +75,8 @@ export async function readSource(source: ArrayBuffer | Uint8Array | URL | string
   return new Uint8Array(await res.arrayBuffer());
 }
 
-function toUrl(s: string): URL {
+/** A URL from a URL string or a file path (relative to the working directory in Node, Deno and Bun). */
+export function toUrl(s: string): URL {
   if (/^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s)) return new URL(s);
   const g = globalThis as any;
   const cwd: string | undefined = g.process?.cwd?.() ?? g.Deno?.cwd?.();
