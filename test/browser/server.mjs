@@ -1,5 +1,6 @@
 // Static server for the browser tests: serves the repository root read-only on 127.0.0.1 (port 0 = any free port).
-// Options: wasmType overrides the .wasm content type (the wrong-MIME check), isolate adds COOP/COEP headers.
+// Options: wasmType overrides the .wasm content type (the wrong-MIME check), isolate adds COOP/COEP headers,
+// csp sets a Content-Security-Policy on every response (the strict-page check).
 // Run directly (node test/browser/server.mjs) to open the pages by hand.
 import { createServer } from "node:http";
 import { createReadStream, statSync } from "node:fs";
@@ -20,9 +21,9 @@ const TYPES = {
 };
 
 /** Starts the server; resolves to { url, port, close() } once it listens. */
-export function startServer({ wasmType = "application/wasm", isolate = false, host = "127.0.0.1", port = 0 } = {}) {
+export function startServer({ wasmType = "application/wasm", isolate = false, csp, host = "127.0.0.1", port = 0 } = {}) {
   const server = createServer((req, res) => {
-    const headers = { "cache-control": "no-store", "x-content-type-options": "nosniff" };
+    const headers = { "cache-control": "no-store", "x-content-type-options": "nosniff", ...(csp ? { "content-security-policy": csp } : {}) };
     if (isolate) Object.assign(headers, { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" });
     const fail = (code, msg) => { res.writeHead(code, { ...headers, "content-type": "text/plain; charset=utf-8" }); res.end(msg); };
     if (req.method !== "GET" && req.method !== "HEAD") return fail(405, "read-only server\n");
