@@ -355,6 +355,9 @@ export class InferenceSession {
   dispose(): void {
     // Weights, activations, everything: nothing of the model or its inputs stays in this memory.
     if (this.mem) this.mem.zero(0, this.mem.bytes);
+    if (!this.disposed) this.outMeta ??= Object.freeze(outputMetadata(this.graph)); // still answerable after
+    // The decoded weights too: a caller that keeps the disposed session object keeps none of the model.
+    this.graph.constants.clear();
     this.disposed = true;
     this.plans.clear();
     this.packedCache.clear();
