@@ -136,6 +136,26 @@ test("tabular: a linear model's contributions are w·(x − baseline), feature b
   s.dispose();
 });
 
+test("two inputs: the chosen one is occluded, the other is repeated along the batch", async () => {
+  const w = randoms(3);
+  const s = await InferenceSession.fromGraph({
+    inputs: [{ name: "x", dtype: "float32", shape: ["batch", 3] }, { name: "y", dtype: "float32", shape: ["batch", 3] }],
+    outputs: ["out"],
+    nodes: [
+      { op: "Mul", name: "xy", inputs: ["x", "y"], outputs: ["xy"], attrs: {} },
+      { op: "Dense", name: "d", inputs: ["xy", "w"], outputs: ["out"], attrs: { activation: "linear" } },
+    ],
+    constants: new Map([["w", { shape: [3, 1], data: w }]]),
+  });
+  const [x, y] = [randoms(3), randoms(3)];
+  const feeds = { x: new Tensor("float32", x, [1, 3]), y: new Tensor("float32", y, [1, 3]) };
+  await assert.rejects(explain.occlusion(s, feeds), /the model has inputs x, y: say which to occlude with 'input'/);
+  const r = await explain.occlusion(s, feeds, { input: "y" });
+  close(r.map, [0, 1, 2].map((j) => w[j] * x[j] * y[j]), 1e-6, "w·x·y");
+  assert.equal(r.runs, 2);
+  s.dispose();
+});
+
 test("a model with a fixed batch of 1 runs one copy at a time, with the same map", async () => {
   const model = sequential([dense(4, "tanh"), dense(1, "sigmoid")], { inputShape: [5], seed: 9 });
   const batched = await model.session();

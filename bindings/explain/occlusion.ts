@@ -195,7 +195,7 @@ export async function occlusion(session: InferenceSession, feeds: Record<string,
   const sum = new Float64Array(example.length / g.channels), count = new Uint32Array(sum.length);
   const positionsOf = (box: number[][]) => boxIndices({ ...g, channels: 1, channelsFirst: false }, box);
   let runs = 1, done = 0, lastYield = performance.now();
-  for (let at = batchable ? -1 : 0; at < boxes.length; ) {
+  for (let at = batchSize > 1 ? -1 : 0; at < boxes.length; ) {
     if (options.signal?.aborted) throw options.signal.reason ?? new Error("aborted");
     const batch = boxes.slice(Math.max(at, 0), at + batchSize);
     const n = batch.length + (at < 0 ? 1 : 0);
@@ -240,9 +240,9 @@ function autoBatch(session: InferenceSession, feeds: Record<string, Tensor | Ten
 
 /** A feed repeated n times along its batch dim (for a model's other inputs). */
 function tile(t: Tensor | TensorLike, n: number): Tensor | TensorLike {
-  if (t.dims[0] !== 1 || t.type !== "float32") return t;
-  const one = t.data as ArrayLike<number>;
-  const data = new Float32Array(n * one.length);
+  if (t.dims[0] !== 1) return t;
+  const one = t.data as Float32Array;
+  const data = new (one.constructor as Float32ArrayConstructor)(n * one.length);
   for (let i = 0; i < n; i++) data.set(one, i * one.length);
-  return new Tensor("float32", data, [n, ...t.dims.slice(1)]);
+  return new Tensor(t.type as "float32", data, [n, ...t.dims.slice(1)]);
 }
