@@ -30,3 +30,4 @@ export { generateSigningKey, signEnn, verifyEnn, signingKeyId, ed25519Supported,
 export type { AuditEvent, AuditHandler, LoadEvent, RunEvent, ErrorEvent } from "./audit.js";
 export { parseGraph, type Graph, type Node, type Constant } from "./ir/graph.js";
 export { OPS } from "./ops/registry.js";
+export { explain, type OcclusionOptions, type OcclusionResult, type OcclusionTarget, type OcclusionLayout, type OcclusionKind, type OverlayOptions, type RgbaImage, type MapLike, type Colormap, type BarsOptions } from "./explain.js";
