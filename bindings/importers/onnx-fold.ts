@@ -183,7 +183,7 @@ export interface FoldDef {
    * float); larger float arithmetic stays an IR op, folded by the kernels at load. Absent: integer/bool data only.
    */
   floats?: boolean | "small";
-  /** Reads only the shape of input 0 (Shape, Size): folds whenever that shape is static. */
+  /** Reads only the shape of input 0 (Shape, Size), as declared: symbolic dims (strings in it) are refused. */
   shapeOnly?: boolean;
 }
 
@@ -213,6 +213,15 @@ function gather(c: FoldNode, data: Tensor, indices: Tensor): Tensor {
   const out: number[] = [];
   for (let o = 0; o < outer; o++) for (const i of idx) for (let k = 0; k < inner; k++) out.push(data.data[(o * dim + i) * inner + k]);
   return make(data.type, [...data.shape.slice(0, a), ...indices.shape, ...data.shape.slice(a + 1)], out);
+}
+
+/**
+ * The dims a Shape or Size reads; the importer passes declared shapes, which may hold symbolic dims (strings):
+ * those are refused, never given a value.
+ */
+function staticDims(dims: readonly (number | string)[], all: readonly (number | string)[]): number[] {
+  if (dims.some((d) => typeof d !== "number")) refuse(`the input's shape [${all}] has symbolic dims: shape arithmetic is evaluated at import time and needs static shapes`);
+  return dims as number[];
 }
 
 /** Same data, another shape (the IR's shape rules). */
@@ -268,11 +277,12 @@ export const FOLD: Readonly<Record<string, FoldDef>> = Object.freeze({
     run(c, x) {
       const dims = input(x, 0, "data").shape, rank = dims.length;
       const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + rank : v, 0), rank);
-      const out = dims.slice(clamp(attr(c, "start", 0)), clamp(attr(c, "end", rank)));
+      // start/end (opset 15) may leave out the symbolic dims: then the rest is still known.
+      const out = staticDims(dims.slice(clamp(attr(c, "start", 0)), clamp(attr(c, "end", rank))), dims);
       return [make(DT.INT64, [out.length], out)];
     },
   },
-  Size: { shapeOnly: true, run: (c, x) => [make(DT.INT64, [], [sizeOf(input(x, 0, "data").shape)])] },
+  Size: { shapeOnly: true, run: (c, x) => [make(DT.INT64, [], [sizeOf(staticDims(input(x, 0, "data").shape, x[0]!.shape))])] },
   Cast: { floats: true, run: (c, x) => [cast(c, input(x, 0, "input"))] },
   ConstantOfShape: {
     run(c, x) {

@@ -328,9 +328,10 @@ class Importer {
     if (s) return `'${x}' has symbolic dims [${s}]`;
     return this.shapeUnknown.get(x) ?? `the shape of '${x}' is not known at import time`;
   }
+  /** What Shape and Size read: a constant's or value's shape, declared symbolic dims included (they refuse those). */
   private shapeTensor(x: string): Tensor | undefined {
-    const s = this.staticShape(x);
-    return s && { type: DT.FLOAT, shape: s, data: [] };
+    const s = this.staticShape(x) ?? this.shapes.get(x);
+    return s && { type: DT.FLOAT, shape: s as number[], data: [] };
   }
   isUsed(x: string) { return !!x && this.used.has(x); }
   /** The output is the input (Dropout, Cast to float32): an alias; a graph output still needs a producer: Identity. */
