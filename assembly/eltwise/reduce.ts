@@ -17,39 +17,30 @@ export enum ReduceOp {
   Max = 2,
 }
 
-@inline function row_sum(x: usize, n: i32): f32 {
-  const z = f32x4.splat(0);
-  let s0 = z, s1 = z, s2 = z, s3 = z;
-  const nb = <usize>n << 2;
-  let i: usize = 0;
-  for (; i + 64 <= nb; i += 64) {
-    s0 = f32x4.add(s0, v128.load(x + i));
-    s1 = f32x4.add(s1, v128.load(x + i, 16));
-    s2 = f32x4.add(s2, v128.load(x + i, 32));
-    s3 = f32x4.add(s3, v128.load(x + i, 48));
-  }
-  let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
-  for (; i < nb; i += 4) s += load<f32>(x + i);
-  return s;
+/** Sum, or max under pmax's rule (a NaN element may be skipped); `max` is a constant at each call site. */
+@inline function combine(max: bool, a: v128, b: v128): v128 {
+  return max ? f32x4.pmax(a, b) : f32x4.add(a, b);
 }
 
-@inline function row_max(x: usize, n: i32): f32 {
-  const ninf = f32x4.splat(-Infinity);
-  let m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
+/** Sum or max of a contiguous row of n floats. */
+@inline function reduce_row(max: bool, x: usize, n: i32): f32 {
+  const init = f32x4.splat(max ? -Infinity : 0);
+  let a0 = init, a1 = init, a2 = init, a3 = init;
   const nb = <usize>n << 2;
   let i: usize = 0;
   for (; i + 64 <= nb; i += 64) {
-    m0 = f32x4.pmax(m0, v128.load(x + i));
-    m1 = f32x4.pmax(m1, v128.load(x + i, 16));
-    m2 = f32x4.pmax(m2, v128.load(x + i, 32));
-    m3 = f32x4.pmax(m3, v128.load(x + i, 48));
+    a0 = combine(max, a0, v128.load(x + i));
+    a1 = combine(max, a1, v128.load(x + i, 16));
+    a2 = combine(max, a2, v128.load(x + i, 32));
+    a3 = combine(max, a3, v128.load(x + i, 48));
   }
-  let m = hmax(f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3)));
+  const v = combine(max, combine(max, a0, a1), combine(max, a2, a3));
+  let r = max ? hmax(v) : hsum(v);
   for (; i < nb; i += 4) {
-    const v = load<f32>(x + i);
-    if (m < v) m = v; // pmax's rule: a NaN v is skipped
+    const e = load<f32>(x + i);
+    r = max ? (r < e ? e : r) : r + e;
   }
-  return m;
+  return r;
 }
 
 /** y[o][i] = op over a < n of x[o][a][i] (x, y contiguous; they must not overlap). */
@@ -65,7 +56,7 @@ export function f32_reduce(op: i32, outer: i32, n: i32, inner: i32, x: usize, y:
   const slab = row * <usize>n;
   for (let o = 0; o < outer; o++) {
     const xo = x + <usize>o * slab, yo = y + <usize>o * row;
-    if (inner == 1) store<f32>(yo, op == ReduceOp.Max ? row_max(xo, n) : row_sum(xo, n) * scale);
+    if (inner == 1) store<f32>(yo, op == ReduceOp.Max ? reduce_row(true, xo, n) : reduce_row(false, xo, n) * scale);
     else if (op == ReduceOp.Max) max_window(xo, 1, n, 0, row, inner, yo);
     else sum_window(xo, 1, n, 0, row, inner, scale, yo);
   }

@@ -103,6 +103,8 @@ class Importer {
   private shapes = new Map<string, Dim[]>();
   /** Why a value has no static shape (the symbolic graph input it derives from, or an op with no shape). */
   private shapeUnknown = new Map<string, string>();
+  /** Outputs of nodes that were refused (and so never made). */
+  private failed = new Set<string>();
   private nodeNames = new Set<string>();
 
   constructor(private model: any) {
@@ -291,12 +293,21 @@ class Importer {
     };
     const problem = (msg: string) => {
       this.problems.push(`${op} '${c.name}' (opset ${c.opset}): ${msg}`);
-      for (const o of c.outs) if (o && !this.shapeUnknown.has(o)) this.shapeUnknown.set(o, `'${o}' comes from ${op} '${c.name}', which is not supported`);
+      for (const o of c.outs) {
+        if (o && !this.shapeUnknown.has(o)) this.shapeUnknown.set(o, `'${o}' comes from ${op} '${c.name}', which is not supported`);
+        if (o) this.failed.add(o);
+      }
     };
     if (n.domain && n.domain !== "ai.onnx") return problem(`domain '${n.domain}' is not supported`);
     for (const [k, v] of c.a) if (v && typeof v === "object" && "unsupportedAttrType" in v) return problem(`attribute '${k}' has an unsupported type`);
     const fold = FOLD[op];
     if (fold && this.fold(c, fold, problem)) return;
+    // Shape arithmetic cut off upstream (an integer input a refused node should have made): name that cause, not
+    // the type of the constant next to it. Float data from a refused node still goes to the handler, as before.
+    const params = PARAM_INPUTS[op]?.(c.opset);
+    const lost = fold && c.ins.find((x, i) => x && this.failed.has(x) && !this.tensor(x) &&
+      (params !== undefined ? i >= params : !HANDLERS[op] || c.ins.some((y) => this.ints.has(y))));
+    if (lost) return problem(`input ${this.shapeUnknown.get(lost)}`);
     const handler = HANDLERS[op];
     if (!handler) return problem(fold ? this.whyNotFolded(c, fold) : "op is not supported");
     // Float ops must not read integer tensors (the IR computes in float32); integer parameter inputs are read by the handler.
