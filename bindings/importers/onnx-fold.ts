@@ -10,8 +10,10 @@
  * rounded. Moving values (Concat, Gather, Slice, ...) never checks: INT64_MAX as "to the end" passes through.
  */
 import type { Constant } from "../ir/graph.js";
+import { broadcastShapes, broadcastStrides } from "../ops/eltwise.js";
 import { OPS } from "../ops/registry.js";
 import { sliceGeometry } from "../ops/shape.js";
+import { sizeOf, stridesOf, type OpContext } from "../ops/types.js";
 import { decodeTensor, DT, DT_NAME, INT_TYPES } from "./onnx-tensor.js";
 
 /** A constant: float32 (`type` DT.FLOAT, data a Float32Array) or an integer/bool type (data numbers). */
@@ -28,12 +30,17 @@ export const MAX_FOLD_ELEMENTS = 1 << 22;
 /** Float constants up to this size are folded by float arithmetic (FoldDef.floats = "small"). */
 export const SMALL_FLOATS = 64;
 
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 export const isFloat = (t: Tensor) => t.type === DT.FLOAT;
 export const toConstant = (t: Tensor): Constant => ({ shape: t.shape, data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data) });
 
+/** Checked before a result is built, so that a hostile shape cannot make us allocate it. */
+function checkSize(shape: number[]): number {
+  const n = sizeOf(shape);
+  return n <= MAX_FOLD_ELEMENTS ? n : refuse(`the result [${shape}] has over ${MAX_FOLD_ELEMENTS} elements (import-time folding limit)`);
+}
+
 function make(type: number, shape: number[], data: ArrayLike<number>): Tensor {
-  if (sizeOf(shape) > MAX_FOLD_ELEMENTS) refuse(`the result [${shape}] has over ${MAX_FOLD_ELEMENTS} elements (import-time folding limit)`);
+  checkSize(shape);
   return { type, shape, data: type === DT.FLOAT && !(data instanceof Float32Array) ? Float32Array.from(data) : data };
 }
 
@@ -75,10 +82,11 @@ function axisIn(c: FoldNode, axis: number, rank: number): number {
   return a >= 0 && a < Math.max(rank, 1) ? a : refuse(`axis ${axis} is out of range for rank ${rank}`);
 }
 
-/** Output shape of an IR shape op (Reshape, Squeeze, Unsqueeze, Flatten): the IR's own rules, one definition. */
-function irShape(c: FoldNode, op: string, attrs: Record<string, any>, x: number[]): number[] {
-  return OPS[op].infer({ node: { op, name: c.name, inputs: [], outputs: [], attrs }, inShapes: [x], consts: [] })[0];
-}
+/** The node as an IR op sees it, to reuse the IR's shape rules (one definition of each). */
+const irContext = (c: FoldNode, op: string, attrs: Record<string, any> = {}, inShapes: number[][] = []): OpContext =>
+  ({ node: { op, name: c.name, inputs: [], outputs: [], attrs }, inShapes, consts: [] });
+/** Output shape of an IR shape op (Reshape, Squeeze, Unsqueeze, Flatten). */
+const irShape = (c: FoldNode, op: string, attrs: Record<string, any>, x: number[]) => OPS[op].infer(irContext(c, op, attrs, [x]))[0];
 
 /** Axes of Reduce* (attribute before opset 18, 13 for ReduceSum; input 1 from then). Undefined: every axis. */
 export function reduceAxes(c: FoldNode, axes: Tensor | undefined): number[] | undefined {
@@ -90,16 +98,9 @@ export function reduceAxes(c: FoldNode, axes: Tensor | undefined): number[] | un
 
 // ---- strided copies and broadcasting ----
 
-function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  for (let i = shape.length - 1, acc = 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
-  return s;
-}
-
 /** out[idx] = src[offset + sum idx[d] * strides[d]] over `shape` (strides 0: broadcast, negative: reversed). */
 function strided(t: Tensor, shape: number[], strides: number[], offset = 0): Tensor {
-  const n = sizeOf(shape);
-  if (n > MAX_FOLD_ELEMENTS) refuse(`the result [${shape}] has over ${MAX_FOLD_ELEMENTS} elements (import-time folding limit)`);
+  const n = checkSize(shape);
   const out = isFloat(t) ? new Float32Array(n) : new Array<number>(n);
   const idx = new Array<number>(shape.length).fill(0);
   let off = offset;
@@ -115,25 +116,8 @@ function strided(t: Tensor, shape: number[], strides: number[], offset = 0): Ten
   return { type: t.type, shape, data: out };
 }
 
-function broadcastShape(c: FoldNode, shapes: number[][]): number[] {
-  const rank = Math.max(...shapes.map((s) => s.length));
-  return Array.from({ length: rank }, (_, i) => {
-    let d = 1;
-    for (const s of shapes) {
-      const v = s[s.length - rank + i] ?? 1;
-      if (v !== 1 && d !== 1 && v !== d) refuse(`shapes ${shapes.map((s) => `[${s}]`).join(", ")} do not broadcast`);
-      if (v !== 1) d = v;
-    }
-    return d;
-  });
-}
-
-/** `t` broadcast to `shape` (NumPy rules; the caller checked that they broadcast). */
-function broadcastTo(t: Tensor, shape: number[]): Tensor {
-  if (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i])) return t;
-  const s = stridesOf(t.shape), lead = shape.length - t.shape.length;
-  return strided(t, shape, shape.map((_, i) => (i < lead || t.shape[i - lead] === 1 ? 0 : s[i - lead])));
-}
+const broadcastShape = (c: FoldNode, shapes: number[][]) => shapes.reduce((a, b) => broadcastShapes(irContext(c, c.op), a, b));
+const broadcastTo = (t: Tensor, shape: number[]) => strided(t, shape, broadcastStrides(t.shape, shape));
 
 /** Element-wise op over broadcast operands; `type` of the result (undefined: the first operand's). */
 function elementwise(c: FoldNode, xs: Tensor[], f: (...v: number[]) => number, type = xs[0].type): Tensor {
@@ -210,9 +194,11 @@ function gather(c: FoldNode, data: Tensor, indices: Tensor): Tensor {
   const rank = data.shape.length, a = axisIn(c, attr(c, "axis", 0), rank), dim = data.shape[a];
   const idx = intsOf(indices, "indices").map((i) => (i >= -dim && i < dim ? (i < 0 ? i + dim : i) : refuse(`index ${i} is out of range for axis ${a} of size ${dim}`)));
   const outer = sizeOf(data.shape.slice(0, a)), inner = sizeOf(data.shape.slice(a + 1));
+  const shape = [...data.shape.slice(0, a), ...indices.shape, ...data.shape.slice(a + 1)];
+  checkSize(shape);
   const out: number[] = [];
   for (let o = 0; o < outer; o++) for (const i of idx) for (let k = 0; k < inner; k++) out.push(data.data[(o * dim + i) * inner + k]);
-  return make(data.type, [...data.shape.slice(0, a), ...indices.shape, ...data.shape.slice(a + 1)], out);
+  return make(data.type, shape, out);
 }
 
 /**
@@ -241,7 +227,7 @@ function range(c: FoldNode, x: (Tensor | undefined)[]): Tensor {
   const [s, l, d] = [scalarOf(start, "start"), scalarOf(limit, "limit"), scalarOf(delta, "delta")];
   if (d === 0) refuse("delta is 0");
   const n = Math.max(Math.ceil((l - s) / d), 0);
-  if (n > MAX_FOLD_ELEMENTS) refuse(`${n} elements is over the import-time folding limit (${MAX_FOLD_ELEMENTS})`);
+  checkSize([n]);
   const out: number[] = [];
   // onnxruntime accumulates (value += delta) in the output type: float32 rounding after every step.
   for (let i = 0, v = s; i < n; i++, v = isFloat(start) ? Math.fround(v + d) : v + d) out.push(v);
@@ -291,8 +277,7 @@ export const FOLD: Readonly<Record<string, FoldDef>> = Object.freeze({
       const d = c.a.has("value") ? decodeTensor(c.a.get("value")) : { kind: "float" as const, c: { shape: [1], data: new Float32Array(1) } };
       const v: Tensor = d.kind === "float" ? { type: DT.FLOAT, shape: d.c.shape, data: d.c.data } : d.kind === "int" ? d.t : refuse(d.why);
       if (v.data.length !== 1) refuse(`attribute 'value' must hold one value, got shape [${v.shape}]`);
-      const n = sizeOf(shape);
-      if (n > MAX_FOLD_ELEMENTS) refuse(`the result [${shape}] has over ${MAX_FOLD_ELEMENTS} elements (import-time folding limit)`);
+      const n = checkSize(shape);
       return [make(v.type, shape, isFloat(v) ? new Float32Array(n).fill(v.data[0]) : new Array<number>(n).fill(v.data[0]))];
     },
   },

@@ -4,6 +4,10 @@
  * - Float32 initializers and Constant nodes become IR constants (float16 is widened to float32); integer
  *   tensors are kept only at import time, for the parameters the IR takes as attributes (Reshape's shape,
  *   Slice's starts/ends/axes/steps, Split's sizes, Squeeze/Unsqueeze axes, Pad's pads).
+ * - Every value's static shape is tracked as IR nodes are emitted (the IR ops' own infer, from the graph
+ *   inputs' declared shapes). Nodes on constants, and Shape/Size of a static shape, are evaluated here
+ *   (onnx-fold.ts): exporters' shape arithmetic becomes constants and never reaches the IR. A symbolic dim
+ *   it would need is refused, naming the node.
  * - Opset differences (attribute vs. input, Softmax's 2-D flattening before opset 13) are resolved here,
  *   so the IR sees one form of each op.
  * - Everything the importer cannot map is collected first and reported in ONE EdgennError("UNSUPPORTED")
@@ -365,12 +369,6 @@ const PARAM_INPUTS: Record<string, ((opset: number) => number) | undefined> = {
   Dropout: () => 1, Clip: () => 3, LSTM: () => 4, GRU: () => 4, RNN: () => 4,
   Gather: () => 1, Expand: () => 1, ReduceSum: () => 1, ReduceMean: () => 1, ReduceMax: () => 1,
 };
-
-function strides(shape: number[]): number[] {
-  const s = new Array<number>(shape.length);
-  for (let i = shape.length - 1, acc = 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
-  return s;
-}
 
 const attrOr = (c: Ctx, name: string, dflt: unknown): any => (c.a.has(name) ? c.a.get(name) : dflt);
 
