@@ -8,6 +8,7 @@ export * from "./eltwise/unary";
 export * from "./eltwise/binary";
 export * from "./eltwise/softmax";
 export * from "./eltwise/copy";
+export * from "./eltwise/reduce";
 export * from "./rnn/rnn";
 
 /** First free byte after the module's static data: the TypeScript allocator starts here. */

@@ -13,17 +13,7 @@
 // y may equal x (in place works: every pass reads x or y before writing the same element).
 import { exp_nonpos_ftz_f32x4 } from "../math/exp";
 import { log_f32, log_f32x4 } from "../math/log";
-import { load_partial, store_partial } from "../util/lanes";
-
-@inline function hmax(v: v128): f32 {
-  const t = f32x4.pmax(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(f32x4.pmax(t, i32x4.shuffle(t, t, 1, 0, 3, 2)), 0);
-}
-
-@inline function hsum(v: v128): f32 {
-  const t = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(f32x4.add(t, i32x4.shuffle(t, t, 1, 0, 3, 2)), 0);
-}
+import { hmax, hsum, load_partial, store_partial } from "../util/lanes";
 
 /** One contiguous row of n elements (inner == 1). */
 @inline function softmax_row(x: usize, y: usize, n: i32, log: bool): void {

@@ -4,6 +4,10 @@
  * - Float32 initializers and Constant nodes become IR constants (float16 is widened to float32); integer
  *   tensors are kept only at import time, for the parameters the IR takes as attributes (Reshape's shape,
  *   Slice's starts/ends/axes/steps, Split's sizes, Squeeze/Unsqueeze axes, Pad's pads).
+ * - Every value's static shape is tracked as IR nodes are emitted (the IR ops' own infer, from the graph
+ *   inputs' declared shapes). Nodes on constants, and Shape/Size of a static shape, are evaluated here
+ *   (onnx-fold.ts): exporters' shape arithmetic becomes constants and never reaches the IR. A symbolic dim
+ *   it would need is refused, naming the node.
  * - Opset differences (attribute vs. input, Softmax's 2-D flattening before opset 13) are resolved here,
  *   so the IR sees one form of each op.
  * - Everything the importer cannot map is collected first and reported in ONE EdgennError("UNSUPPORTED")
@@ -11,17 +15,17 @@
  */
 import onnxProto from "onnx-proto";
 import { EdgennError } from "../errors.js";
-import { f16ToF32 } from "../format/f16.js";
 import type { AttrValue, Constant, Dim, Graph, Node, ValueInfo } from "../ir/graph.js";
+import { OPS } from "../ops/registry.js";
+import { FOLD, FoldError, SMALL_FLOATS, toConstant, type FoldDef, type Tensor } from "./onnx-fold.js";
+import { LOWERED } from "./onnx-lower.js";
+import { decodeTensor, DT, DT_NAME, toNum, type Decoded, type IntTensor } from "./onnx-tensor.js";
+
+export { decodeTensor };
 
 const { onnx } = onnxProto;
 
 export interface OnnxImport { graph: Graph; metadata: Record<string, unknown> }
-
-/** ONNX TensorProto.DataType codes. */
-const DT = { FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13 } as const;
-const DT_NAME: Record<number, string> = Object.fromEntries(Object.entries(DT).map(([k, v]) => [v, k]));
-const INT_TYPES = new Set<number>([DT.UINT8, DT.INT8, DT.UINT16, DT.INT16, DT.INT32, DT.INT64, DT.BOOL, DT.UINT32, DT.UINT64]);
 
 /** The ONNX ops this importer maps (the conformance harness uses this to pick tests). */
 export const ONNX_OPS: readonly string[] = Object.freeze([
@@ -30,91 +34,15 @@ export const ONNX_OPS: readonly string[] = Object.freeze([
   "Softmax", "LogSoftmax", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization",
   "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice", "Squeeze", "Unsqueeze", "Pad", "Identity", "Dropout",
   "Constant", "LSTM", "GRU", "RNN",
+  // Lowered to IR ops (onnx-lower.ts) or evaluated at import time (onnx-fold.ts).
+  "Gather", "Expand", "ReduceSum", "ReduceMean", "ReduceMax", "Cast", "Shape", "Size", "ConstantOfShape", "Range", "Where",
+  "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Not", "And", "Or", "Xor", "Mod", "Sign", "Floor", "Ceil",
+  "ReduceProd", "ReduceMin",
 ]);
 
-/** An int64 (Long, LongBits or number) as a JS number; values past 2^53 lose precision (callers clamp). */
-function toNum(x: unknown): number {
-  if (typeof x === "number") return x;
-  if (typeof x === "bigint") return Number(x);
-  if (x && typeof x === "object" && "low" in x && "high" in x) {
-    const l = x as { low: number; high: number; unsigned?: boolean };
-    return (l.unsigned ? l.high >>> 0 : l.high | 0) * 4294967296 + (l.low >>> 0);
-  }
-  return Number(x);
-}
 const INT_LIMIT = 2 ** 31 - 1;
 /** Clamps huge int64 values (INT64_MAX as "to the end" in Slice) into the range the IR accepts. */
 const clampInt = (v: number) => Math.max(-INT_LIMIT, Math.min(INT_LIMIT, v));
-
-interface IntTensor { shape: number[]; data: number[] }
-type Decoded = { kind: "float"; c: Constant } | { kind: "int"; t: IntTensor } | { kind: "other"; why: string };
-
-function bytesOf(raw: Uint8Array): DataView {
-  return new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-}
-
-/** Decodes a TensorProto: float32/float16 to a Constant, integer types to numbers, anything else described. */
-export function decodeTensor(t: any): Decoded {
-  const type: number = t.dataType ?? 0;
-  const shape = (t.dims ?? []).map(toNum);
-  const count = shape.reduce((a: number, b: number) => a * b, 1);
-  const name = t.name ? `tensor '${t.name}'` : "tensor";
-  if (t.dataLocation === 1 || (t.externalData && t.externalData.length)) return { kind: "other", why: `${name} keeps its data in an external file` };
-  const raw: Uint8Array | undefined = t.rawData && t.rawData.length ? t.rawData : undefined;
-  const wrongSize = (n: number) => {
-    throw new EdgennError("BAD_FILE", `ONNX ${name}: ${n} values for shape [${shape}] (${count} expected)`);
-  };
-  if (type === DT.FLOAT || type === DT.FLOAT16) {
-    const data = new Float32Array(count);
-    if (type === DT.FLOAT) {
-      if (raw) {
-        if (raw.length !== count * 4) wrongSize(raw.length / 4);
-        const v = bytesOf(raw);
-        for (let i = 0; i < count; i++) data[i] = v.getFloat32(i * 4, true);
-      } else {
-        const f = t.floatData ?? [];
-        if (f.length !== count) wrongSize(f.length);
-        data.set(f);
-      }
-    } else if (raw) {
-      if (raw.length !== count * 2) wrongSize(raw.length / 2);
-      const v = bytesOf(raw);
-      for (let i = 0; i < count; i++) data[i] = f16ToF32(v.getUint16(i * 2, true));
-    } else {
-      const f = t.int32Data ?? [];
-      if (f.length !== count) wrongSize(f.length);
-      for (let i = 0; i < count; i++) data[i] = f16ToF32(f[i] & 0xffff);
-    }
-    return { kind: "float", c: { shape, data } };
-  }
-  if (INT_TYPES.has(type)) {
-    const data = new Array<number>(count);
-    if (raw) {
-      const v = bytesOf(raw);
-      const size = { [DT.UINT8]: 1, [DT.INT8]: 1, [DT.BOOL]: 1, [DT.UINT16]: 2, [DT.INT16]: 2, [DT.INT32]: 4, [DT.UINT32]: 4, [DT.INT64]: 8, [DT.UINT64]: 8 }[type]!;
-      if (raw.length !== count * size) wrongSize(raw.length / size);
-      for (let i = 0; i < count; i++) {
-        const o = i * size;
-        switch (type) {
-          case DT.UINT8: case DT.BOOL: data[i] = v.getUint8(o); break;
-          case DT.INT8: data[i] = v.getInt8(o); break;
-          case DT.UINT16: data[i] = v.getUint16(o, true); break;
-          case DT.INT16: data[i] = v.getInt16(o, true); break;
-          case DT.INT32: data[i] = v.getInt32(o, true); break;
-          case DT.UINT32: data[i] = v.getUint32(o, true); break;
-          case DT.INT64: data[i] = Number(v.getBigInt64(o, true)); break;
-          default: data[i] = Number(v.getBigUint64(o, true));
-        }
-      }
-    } else {
-      const src = type === DT.INT64 ? t.int64Data : type === DT.UINT32 || type === DT.UINT64 ? t.uint64Data : t.int32Data;
-      if ((src ?? []).length !== count) wrongSize((src ?? []).length);
-      for (let i = 0; i < count; i++) data[i] = toNum(src[i]);
-    }
-    return { kind: "int", t: { shape, data } };
-  }
-  return { kind: "other", why: `${name} has data type ${DT_NAME[type] ?? type} (the IR holds float32 constants only)` };
-}
 
 /** Attribute values of a node by name (ints/floats as numbers, strings decoded, tensors as TensorProto). */
 function readAttrs(n: any): Map<string, any> {
@@ -157,7 +85,7 @@ export function importOnnx(bytes: Uint8Array): OnnxImport {
   return new Importer(model).run();
 }
 
-interface Ctx {
+export interface Ctx {
   op: string; name: string; opset: number;
   a: Map<string, any>;
   ins: string[]; outs: string[];
@@ -175,7 +103,12 @@ class Importer {
   private used = new Set<string>();
   private graphOutputs = new Set<string>();
   private names = new Set<string>();
-  private staticShapes = new Map<string, number[]>();
+  /** Shapes as the nodes are imported: graph inputs as declared (maybe symbolic), then each IR op's own infer. */
+  private shapes = new Map<string, Dim[]>();
+  /** Why a value has no static shape (the symbolic graph input it derives from, or an op with no shape). */
+  private shapeUnknown = new Map<string, string>();
+  /** Outputs of nodes that were refused (and so never made). */
+  private failed = new Set<string>();
   private nodeNames = new Set<string>();
 
   constructor(private model: any) {
@@ -204,10 +137,6 @@ class Importer {
       this.names.add(v.name);
       const info = this.valueInfo(v, "graph input");
       if (info) inputs.push(info);
-    }
-    for (const v of g.valueInfo ?? []) {
-      const s = this.shapeOf(v);
-      if (s && s.every((d) => typeof d === "number")) this.staticShapes.set(v.name, s as number[]);
     }
     if (inputs.length === 0 && this.problems.length === 0 && (g.input ?? []).length === initNames.size) {
       this.problems.push("the model has no inputs (every value is a constant; the IR needs at least one input)");
@@ -263,6 +192,9 @@ class Importer {
 
   private valueInfo(v: any, where: string): ValueInfo | undefined {
     const tt = v.type?.tensorType;
+    const shape = this.shapeOf(v);
+    // Kept whatever the data type: shape arithmetic may read the shape of an integer input.
+    if (shape) this.shapes.set(v.name, shape);
     if (!tt) {
       this.problems.push(`${where} '${v.name}' is not a tensor (sequence/map/optional types are not supported)`);
       this.nonFloat.set(v.name, `'${v.name}' is not a tensor`);
@@ -273,9 +205,7 @@ class Importer {
       this.nonFloat.set(v.name, `'${v.name}' is ${DT_NAME[tt.elemType] ?? tt.elemType}`);
       return undefined;
     }
-    const shape = this.shapeOf(v);
     if (!shape) { this.problems.push(`${where} '${v.name}' has no shape (rank unknown)`); return undefined; }
-    if (shape.every((d) => typeof d === "number")) this.staticShapes.set(v.name, shape as number[]);
     return { name: v.name, dtype: "float32", shape };
   }
 
@@ -292,7 +222,62 @@ class Importer {
     this.nodeNames.add(name);
     const clean: Record<string, AttrValue> = {};
     for (const [k, v] of Object.entries(attrs)) if (v !== undefined) clean[k] = v;
-    this.nodes.push({ op, name, inputs, outputs, attrs: clean });
+    const node: Node = { op, name, inputs, outputs, attrs: clean };
+    this.nodes.push(node);
+    this.track(node);
+  }
+
+  /** Output shapes of an emitted node by the IR op's own infer, when every input shape is static. */
+  private track(node: Node) {
+    const inShapes = node.inputs.map((x) => (x ? this.staticShape(x) : undefined));
+    const unknown = node.inputs.find((x, i) => x && !inShapes[i]);
+    const def = OPS[node.op];
+    if (unknown !== undefined || !def) {
+      const why = unknown !== undefined ? this.whyNotStatic(unknown) : `IR op ${node.op} has no shape rule`;
+      for (const o of node.outputs) this.shapeUnknown.set(o, why);
+      return;
+    }
+    try {
+      const outs = def.infer({ node, inShapes, consts: node.inputs.map((x) => this.floats.get(x)) });
+      node.outputs.forEach((o, i) => outs[i] && this.shapes.set(o, outs[i]));
+    } catch (e) {
+      if (!(e instanceof EdgennError)) throw e;
+      this.problems.push(`the shapes do not fit: ${e.message}`);
+    }
+  }
+
+  /**
+   * Evaluates a node on constants (onnx-fold.ts) when it can: every input a constant (Shape, Size: a static
+   * shape), float data only where the op allows it. Returns false to leave the node to its handler.
+   */
+  private fold(c: Ctx, def: FoldDef, problem: (msg: string) => void): boolean {
+    const ins = c.ins.map((x) => (x ? (def.shapeOnly ? this.shapeTensor(x) : this.tensor(x)) : undefined));
+    if (c.ins.some((x, i) => x && !ins[i])) return false;
+    const floats = ins.filter((t) => t && t.type === DT.FLOAT) as Tensor[];
+    if (!def.shapeOnly && floats.length && def.floats !== true && !(def.floats === "small" && floats.every((t) => t.data.length <= SMALL_FLOATS))) return false;
+    try {
+      const outs = def.run(c, ins);
+      c.outs.forEach((o, i) => o && outs[i] && this.setTensor(c, o, outs[i]));
+    } catch (e) {
+      if (!(e instanceof FoldError || e instanceof EdgennError)) throw e;
+      problem(e.message);
+    }
+    return true;
+  }
+
+  /** Why an op that is only evaluated at import time could not be. */
+  private whyNotFolded(c: Ctx, def: FoldDef): string {
+    if (def.shapeOnly) return `${this.whyNotStatic(c.ins[0])}: shape arithmetic is evaluated at import time and needs static shapes`;
+    const x = c.ins.find((v) => v && !this.tensor(v));
+    if (x) return `input '${x}' is computed at run time (${c.op} is evaluated at import time, on constants only)`;
+    return `float32 ${c.op} over more than ${SMALL_FLOATS} elements is not supported`;
+  }
+
+  private setTensor(c: Ctx, name: string, t: Tensor) {
+    if (t.type !== DT.FLOAT) return this.addTensor(name, { kind: "int", t: { type: t.type, shape: t.shape, data: Array.from(t.data) } });
+    // A graph output needs a producing node: a copy of the constant.
+    if (this.graphOutputs.has(name)) return this.emit(c, "Identity", [this.constant(`${name}_value`, toConstant(t))], [name]);
+    this.floats.set(name, toConstant(t));
   }
 
   private constant(base: string, c: Constant): string {
@@ -310,11 +295,25 @@ class Importer {
       ins: (n.input ?? []).map((x: string) => this.alias.get(x) ?? x),
       outs: [...(n.output ?? [])],
     };
-    const problem = (msg: string) => this.problems.push(`${op} '${c.name}' (opset ${c.opset}): ${msg}`);
+    const problem = (msg: string) => {
+      this.problems.push(`${op} '${c.name}' (opset ${c.opset}): ${msg}`);
+      for (const o of c.outs) {
+        if (o && !this.shapeUnknown.has(o)) this.shapeUnknown.set(o, `'${o}' comes from ${op} '${c.name}', which is not supported`);
+        if (o) this.failed.add(o);
+      }
+    };
     if (n.domain && n.domain !== "ai.onnx") return problem(`domain '${n.domain}' is not supported`);
+    for (const [k, v] of c.a) if (v && typeof v === "object" && "unsupportedAttrType" in v) return problem(`attribute '${k}' has an unsupported type`);
+    const fold = FOLD[op];
+    if (fold && this.fold(c, fold, problem)) return;
+    // Shape arithmetic cut off upstream (an integer input a refused node should have made): name that cause, not
+    // the type of the constant next to it. Float data from a refused node still goes to the handler, as before.
+    const params = PARAM_INPUTS[op]?.(c.opset);
+    const lost = fold && c.ins.find((x, i) => x && this.failed.has(x) && !this.tensor(x) &&
+      (params !== undefined ? i >= params : !HANDLERS[op] || c.ins.some((y) => this.ints.has(y))));
+    if (lost) return problem(`input ${this.shapeUnknown.get(lost)}`);
     const handler = HANDLERS[op];
-    if (!handler) return problem("op is not supported");
-    for (const [k, v] of c.a) if (v && typeof v === "object" && "unsupportedAttrType" in v) problem(`attribute '${k}' has an unsupported type`);
+    if (!handler) return problem(fold ? this.whyNotFolded(c, fold) : "op is not supported");
     // Float ops must not read integer tensors (the IR computes in float32); integer parameter inputs are read by the handler.
     if (op !== "Constant") {
       const dataInputs = PARAM_INPUTS[op] ? c.ins.slice(0, PARAM_INPUTS[op]!(c.opset)) : c.ins;
@@ -327,31 +326,49 @@ class Importer {
   isFloatConst(x: string) { return !!x && this.floats.has(x); }
   floatConst(x: string) { return x ? this.floats.get(x) : undefined; }
   intConst(x: string) { return x ? this.ints.get(x) : undefined; }
-  staticShape(x: string) { return this.staticShapes.get(x); }
-  setStaticShape(x: string, s: number[]) { this.staticShapes.set(x, s); }
+  /** A constant of any type, as the evaluator sees it. */
+  tensor(x: string): Tensor | undefined {
+    const f = this.floats.get(x);
+    return f ? { type: DT.FLOAT, shape: f.shape, data: f.data } : this.ints.get(x);
+  }
+  /** The static shape of a value or constant, if known at import time. */
+  staticShape(x: string): number[] | undefined {
+    const k = this.floats.get(x) ?? this.ints.get(x);
+    if (k) return k.shape;
+    const s = this.shapes.get(x);
+    return s && s.every((d) => typeof d === "number") ? (s as number[]) : undefined;
+  }
+  whyNotStatic(x: string): string {
+    const s = this.shapes.get(x);
+    if (s) return `'${x}' has symbolic dims [${s}]`;
+    return this.shapeUnknown.get(x) ?? `the shape of '${x}' is not known at import time`;
+  }
+  /** What Shape and Size read: a constant's or value's shape, declared symbolic dims included (they refuse those). */
+  private shapeTensor(x: string): Tensor | undefined {
+    const s = this.staticShape(x) ?? this.shapes.get(x);
+    return s && { type: DT.FLOAT, shape: s as number[], data: [] };
+  }
   isUsed(x: string) { return !!x && this.used.has(x); }
-  isGraphOutput(x: string) { return this.graphOutputs.has(x); }
-  setAlias(from: string, to: string) { this.alias.set(from, to); }
+  /** The output is the input (Dropout, Cast to float32): an alias; a graph output still needs a producer: Identity. */
+  passThrough(c: Ctx) {
+    if (this.graphOutputs.has(c.outs[0])) this.emit(c, "Identity", [c.ins[0]], [c.outs[0]]);
+    else this.alias.set(c.outs[0], c.ins[0]);
+  }
   emitNode(c: Ctx, op: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}, suffix = "") { this.emit(c, op, inputs, outputs, attrs, suffix); }
   newConstant(base: string, k: Constant) { return this.constant(base, k); }
   newValue(base: string) { return this.fresh(base); }
   addDecoded(name: string, d: Decoded) { this.addTensor(name, d); }
 }
 
-interface H { problem(msg: string): void; imp: Importer }
-type Handler = (c: Ctx, h: H) => void;
+export interface H { problem(msg: string): void; imp: Importer }
+export type Handler = (c: Ctx, h: H) => void;
 
 /** How many leading inputs are float data (the rest are integer parameters read at import time), by op and opset. */
 const PARAM_INPUTS: Record<string, ((opset: number) => number) | undefined> = {
   Reshape: () => 1, Slice: () => 1, Split: () => 1, Squeeze: () => 1, Unsqueeze: () => 1, Pad: () => 1,
   Dropout: () => 1, Clip: () => 3, LSTM: () => 4, GRU: () => 4, RNN: () => 4,
+  Gather: () => 1, Expand: () => 1, ReduceSum: () => 1, ReduceMean: () => 1, ReduceMax: () => 1,
 };
-
-function strides(shape: number[]): number[] {
-  const s = new Array<number>(shape.length);
-  for (let i = shape.length - 1, acc = 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
-  return s;
-}
 
 const attrOr = (c: Ctx, name: string, dflt: unknown): any => (c.a.has(name) ? c.a.get(name) : dflt);
 
@@ -390,8 +407,6 @@ const unary = (ir: string, params: Record<string, number> = {}): Handler => (c, 
   const attrs: Record<string, AttrValue> = {};
   for (const [k, d] of Object.entries(params)) attrs[k] = attrOr(c, k, d);
   h.imp.emitNode(c, ir, [c.ins[0]], [c.outs[0]], attrs);
-  const s = h.imp.staticShape(c.ins[0]);
-  if (s && !ir.startsWith("Global")) h.imp.setStaticShape(c.outs[0], s);
 };
 
 const binary = (ir: string, variadic = false): Handler => (c, h) => {
@@ -507,6 +522,7 @@ function recurrent(ir: "LSTM" | "GRU" | "RNN"): Handler {
 }
 
 const HANDLERS: Record<string, Handler> = {
+  ...LOWERED,
   LSTM: recurrent("LSTM"), GRU: recurrent("GRU"), RNN: recurrent("RNN"),
   Constant(c, h) {
     const out = c.outs[0];
@@ -518,8 +534,8 @@ const HANDLERS: Record<string, Handler> = {
     }
     if (a.has("value_float")) return h.imp.addDecoded(out, { kind: "float", c: { shape: [], data: Float32Array.of(a.get("value_float")) } });
     if (a.has("value_floats")) { const v = a.get("value_floats"); return h.imp.addDecoded(out, { kind: "float", c: { shape: [v.length], data: Float32Array.from(v) } }); }
-    if (a.has("value_int")) return h.imp.addDecoded(out, { kind: "int", t: { shape: [], data: [a.get("value_int")] } });
-    if (a.has("value_ints")) { const v = a.get("value_ints"); return h.imp.addDecoded(out, { kind: "int", t: { shape: [v.length], data: v } }); }
+    if (a.has("value_int")) return h.imp.addDecoded(out, { kind: "int", t: { type: DT.INT64, shape: [], data: [a.get("value_int")] } });
+    if (a.has("value_ints")) { const v = a.get("value_ints"); return h.imp.addDecoded(out, { kind: "int", t: { type: DT.INT64, shape: [v.length], data: v } }); }
     h.problem(`value kind ${[...a.keys()].join(", ") || "(none)"} is not supported`);
   },
 
@@ -628,26 +644,8 @@ const HANDLERS: Record<string, Handler> = {
     h.imp.emitNode(c, "Reshape", [c.ins[0]], [c.outs[0]], { shape, allowzero: attrOr(c, "allowzero", 0) });
   },
 
-  Transpose(c, h) {
-    const k = h.imp.floatConst(c.ins[0]);
-    const perm: number[] | undefined = c.a.get("perm");
-    if (k) {
-      // Folded now: a transposed weight (PyTorch's Linear as Transpose + MatMul) must be a constant for Dense.
-      const r = k.shape.length, p = perm ?? [...Array(r).keys()].reverse();
-      if (p.length === r && [...p].sort().every((v, i) => v === i)) {
-        const shape = p.map((a) => k.shape[a]), src = strides(k.shape), data = new Float32Array(k.data.length);
-        const idx = new Array(r).fill(0);
-        for (let i = 0; i < data.length; i++) {
-          let off = 0;
-          for (let d = 0; d < r; d++) off += idx[d] * src[p[d]];
-          data[i] = k.data[off];
-          for (let d = r - 1; d >= 0 && ++idx[d] === shape[d]; d--) idx[d] = 0;
-        }
-        return h.imp.addDecoded(c.outs[0], { kind: "float", c: { shape, data } });
-      }
-    }
-    h.imp.emitNode(c, "Transpose", [c.ins[0]], [c.outs[0]], perm ? { perm } : {});
-  },
+  // A constant input (PyTorch's Linear as Transpose + MatMul) is folded before this (onnx-fold.ts).
+  Transpose: (c, h) => h.imp.emitNode(c, "Transpose", [c.ins[0]], [c.outs[0]], c.a.has("perm") ? { perm: c.a.get("perm") } : {}),
 
   Concat: (c, h) => h.imp.emitNode(c, "Concat", c.ins.filter((x) => x), [c.outs[0]], { axis: attrOr(c, "axis", 0) }),
 
@@ -717,8 +715,6 @@ const HANDLERS: Record<string, Handler> = {
     if (c.opset < 7 && attrOr(c, "is_test", 0) === 0) {
       // Old opsets' training flag: inference runtimes treat it as a no-op all the same.
     }
-    // Removed: the output is the input. A graph output still needs a producer: Identity then.
-    if (h.imp.isGraphOutput(c.outs[0])) h.imp.emitNode(c, "Identity", [c.ins[0]], [c.outs[0]]);
-    else h.imp.setAlias(c.outs[0], c.ins[0]);
+    h.imp.passThrough(c);
   },
 };

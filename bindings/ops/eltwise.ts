@@ -59,7 +59,7 @@ export function broadcastShapes(c: OpContext, a: number[], b: number[]): number[
 }
 
 /** Element strides of `shape` seen through the broadcast `out` shape: 0 where it is broadcast. */
-function broadcastStrides(shape: number[], out: number[]): number[] {
+export function broadcastStrides(shape: number[], out: number[]): number[] {
   const s = stridesOf(shape);
   return out.map((d, i) => {
     const j = i - (out.length - shape.length);

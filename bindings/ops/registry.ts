@@ -2,13 +2,15 @@
 import { Conv } from "./conv.js";
 import { Dense } from "./dense.js";
 import { binaryOps, softmaxOps, unaryOps } from "./eltwise.js";
+import { Expand } from "./expand.js";
 import { BatchNormalization } from "./norm.js";
 import { poolOps } from "./pool.js";
+import { reduceOps } from "./reduce.js";
 import { rnnOps } from "./rnn.js";
 import { shapeOps } from "./shape.js";
 import type { OpDef } from "./types.js";
 
 export const OPS: Readonly<Record<string, OpDef>> = Object.freeze({
-  Dense, Conv, BatchNormalization,
-  ...unaryOps, ...binaryOps, ...softmaxOps, ...poolOps, ...shapeOps, ...rnnOps,
+  Dense, Conv, BatchNormalization, Expand,
+  ...unaryOps, ...binaryOps, ...softmaxOps, ...poolOps, ...shapeOps, ...rnnOps, ...reduceOps,
 });

@@ -148,7 +148,7 @@ function splitSizes(c: OpContext, len: number): number[] {
   return new Array(parts).fill(len / parts);
 }
 
-function sliceGeometry(c: OpContext) {
+export function sliceGeometry(c: OpContext) {
   const x = need(c, 0);
   const starts = ints(c, "starts"), ends = ints(c, "ends");
   if (!starts || !ends || starts.length !== ends.length) throw fail(c, "attributes 'starts' and 'ends' are required and must have equal lengths");
@@ -185,7 +185,7 @@ function padGeometry(c: OpContext) {
  * A strided copy of `shape` elements from input `inIndex` (at srcOffset elements) to output `outIndex`
  * (at dstOffset elements). Dims are coalesced first so most copies become one contiguous run.
  */
-function copyStep(rt: Runtime, shape: number[], src: number[], dst: number[], inIndex: number, dstOffset: number, srcOffset = 0, outIndex = 0): Step {
+export function copyStep(rt: Runtime, shape: number[], src: number[], dst: number[], inIndex: number, dstOffset: number, srcOffset = 0, outIndex = 0): Step {
   if (sizeOf(shape) === 0) return { scratch: 0, run() {} };
   const [dims, [s, d]] = coalesce(shape, [...src], [...dst]);
   const shapePtr = rt.planInts(dims);

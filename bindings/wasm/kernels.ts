@@ -30,6 +30,7 @@ export interface KernelExports {
   f32_unary(op: number, x: Ptr, y: Ptr, n: number, alpha: number, beta: number): void;
   f32_binary(op: number, rank: number, outShape: Ptr, a: Ptr, aStrides: Ptr, b: Ptr, bStrides: Ptr, out: Ptr): void;
   f32_softmax(outer: number, axisLen: number, inner: number, x: Ptr, y: Ptr, log: number): void;
+  f32_reduce(op: number, outer: number, n: number, inner: number, x: Ptr, y: Ptr): void;
   copy_strided32(rank: number, shape: Ptr, src: Ptr, srcStrides: Ptr, dst: Ptr, dstStrides: Ptr): void;
   fill32(dst: Ptr, n: number, bits: number): void;
   f32_rnn_packed_size(k: number, h: number, g: number): number;
@@ -52,3 +53,6 @@ export type UnaryName = keyof typeof UnaryOp;
 
 export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, pow: 6 } as const;
 export type BinaryName = keyof typeof BinaryOp;
+
+/** Codes shared with assembly/eltwise/reduce.ts. */
+export const ReduceOp = { sum: 0, mean: 1, max: 2 } as const;
