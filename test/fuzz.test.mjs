@@ -1,11 +1,11 @@
 // A fixed-seed slice of the mutation fuzzer (scripts/fuzz.mjs; `npm run fuzz` runs 100,000 cases per parser):
-// every damaged .enn, TF.js model or .npy file is either accepted or refused with an EdgennError and a known
+// every damaged .enn, ONNX, TF.js model or .npy file is either accepted or refused with an EdgennError and a known
 // code, within the time bound, and a damaged .enn never loads. A failure prints the case to replay.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fuzz, targets } from "../scripts/fuzz.mjs";
 
-const CASES = { npy: 2000, enn: 1000, tfjs: 1000 };
+const CASES = { npy: 2000, enn: 1000, tfjs: 1000, onnx: 300 };
 const all = await targets();
 
 for (const [target, cases] of Object.entries(CASES)) {

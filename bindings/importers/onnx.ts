@@ -304,19 +304,19 @@ class Importer {
     };
     if (n.domain && n.domain !== "ai.onnx") return problem(`domain '${n.domain}' is not supported`);
     for (const [k, v] of c.a) if (v && typeof v === "object" && "unsupportedAttrType" in v) return problem(`attribute '${k}' has an unsupported type`);
-    const fold = FOLD[op];
+    const fold = own(FOLD, op);
     if (fold && this.fold(c, fold, problem)) return;
     // Shape arithmetic cut off upstream (an integer input a refused node should have made): name that cause, not
     // the type of the constant next to it. Float data from a refused node still goes to the handler, as before.
-    const params = PARAM_INPUTS[op]?.(c.opset);
+    const params = own(PARAM_INPUTS, op)?.(c.opset);
+    const handler = own(HANDLERS, op);
     const lost = fold && c.ins.find((x, i) => x && this.failed.has(x) && !this.tensor(x) &&
-      (params !== undefined ? i >= params : !HANDLERS[op] || c.ins.some((y) => this.ints.has(y))));
+      (params !== undefined ? i >= params : !handler || c.ins.some((y) => this.ints.has(y))));
     if (lost) return problem(`input ${this.shapeUnknown.get(lost)}`);
-    const handler = HANDLERS[op];
     if (!handler) return problem(fold ? this.whyNotFolded(c, fold) : "op is not supported");
     // Float ops must not read integer tensors (the IR computes in float32); integer parameter inputs are read by the handler.
     if (op !== "Constant") {
-      const dataInputs = PARAM_INPUTS[op] ? c.ins.slice(0, PARAM_INPUTS[op]!(c.opset)) : c.ins;
+      const dataInputs = params !== undefined ? c.ins.slice(0, params) : c.ins;
       for (const x of dataInputs) if (x && this.nonFloat.has(x)) problem(`input ${this.nonFloat.get(x)} (float32 only)`);
     }
     handler(c, { problem, imp: this });
@@ -361,6 +361,9 @@ class Importer {
 }
 
 export interface H { problem(msg: string): void; imp: Importer }
+
+/** A table entry for a name read from the file: never one of Object.prototype's members ("constructor"). */
+const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
 export type Handler = (c: Ctx, h: H) => void;
 
 /** How many leading inputs are float data (the rest are integer parameters read at import time), by op and opset. */
