@@ -16,6 +16,7 @@ import { fuse, type FusionReport } from "./ir/passes.js";
 import { OPS } from "./ops/registry.js";
 import { createArgs, feedData, fetchList, fillOutput, outputMetadata, type Fetches, type OrtSessionOptions, type RunOptions, type TensorLike, type ValueMetadata } from "./ort.js";
 import { makePlan, runPlan, type Plan, type PlanRuntime } from "./plan/plan.js";
+import { RecurrentStream, streamingGraph } from "./stream.js";
 import { describe, Tensor } from "./tensor.js";
 import { instantiateKernels, type Variant, type WasmOptions } from "./wasm/loader.js";
 import { alignUp, ALIGN, LinearMemory } from "./wasm/memory.js";
@@ -179,6 +180,7 @@ export class InferenceSession {
   private arenaBase = -1;
   private maxPlans: number;
   private maxArenaBytes = DEFAULT_LIMITS.maxArenaBytes;
+  private source?: { graph: Graph; options: SessionOptions & { metadata?: Record<string, unknown> } };
   private disposed = false;
   private wipe = false;
   private onEvent?: AuditHandler;
@@ -203,6 +205,7 @@ export class InferenceSession {
     for (const n of g.nodes) {
       if (!Object.hasOwn(OPS, n.op)) throw new EdgennError("UNSUPPORTED", `node '${n.name}': op '${n.op}' is not supported (supported: ${Object.keys(OPS).sort().join(", ")})`);
     }
+    const source = parseGraph(graphToJson(g), new Map(g.constants)); // unfused, for stream()
     const fusion = fuse(g);
     const { exports, variant } = await instantiateKernels(options);
     const limits = limitsOf(options);
@@ -210,6 +213,7 @@ export class InferenceSession {
     session.maxArenaBytes = limits.maxArenaBytes;
     session.wipe = options.wipe === true;
     session.onEvent = options.onEvent;
+    session.source = { graph: source, options };
     session.foldConstants();
     // Plan once at the nominal shapes (symbolic dims = 1): packs every weight now, not on the first run.
     session.planFor(new Map(g.inputs.map((i) => [i.name, i.shape.map((d) => (typeof d === "number" ? d : 1))])));
@@ -344,6 +348,18 @@ export class InferenceSession {
     return { nodes, arenaBytes: plan.arenaBytes, weightsBytes: this.memory.weights };
   }
 
+  /**
+   * A stream over this model for real-time data: `push({ [input]: chunk })` runs a chunk of any number of time
+   * steps and carries every LSTM/GRU/RNN layer's state to the next push; `reset()` starts over. It has its own
+   * session (its own memory); dispose() it when done. See bindings/stream.ts.
+   */
+  async stream(): Promise<RecurrentStream> {
+    if (this.disposed || !this.source) throw new EdgennError("DISPOSED", "stream() on a disposed session");
+    const s = streamingGraph(this.source.graph);
+    const runner = await InferenceSession.fromGraph(s.graph, this.source.options);
+    return new RecurrentStream(runner, s.states, s.input, s.timeAxis, s.batchAxis, this.outputNames);
+  }
+
   /** Bytes of wasm memory this session holds: packed weights plus the largest activation arena. */
   get memory(): { weights: number; arena: number; total: number } {
     const weights = this.arenaBase - this.mem.k.heap_base();
@@ -358,6 +374,7 @@ export class InferenceSession {
     if (!this.disposed) this.outMeta ??= Object.freeze(outputMetadata(this.graph)); // still answerable after
     // The decoded weights too: a caller that keeps the disposed session object keeps none of the model.
     this.graph.constants.clear();
+    this.source = undefined;
     this.disposed = true;
     this.plans.clear();
     this.packedCache.clear();
