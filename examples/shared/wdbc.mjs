@@ -19,7 +19,9 @@ export function featureError(features) {
   if (!Array.isArray(features)) return `"features" must be an array of ${N_FEATURES} numbers`;
   if (features.length !== N_FEATURES) return `"features" must have ${N_FEATURES} numbers, got ${features.length}`;
   const bad = features.findIndex((v) => typeof v !== "number" || !Number.isFinite(v));
-  return bad < 0 ? null : `"features"[${bad}] must be a finite number, got ${JSON.stringify(features[bad]) ?? String(features[bad])}`;
+  if (bad < 0) return null;
+  const v = features[bad];
+  return `"features"[${bad}] must be a finite number, got ${typeof v === "number" ? v : JSON.stringify(v) ?? String(v)}`;
 }
 
 /**
