@@ -196,7 +196,9 @@ test("worker in workerd: POST /predict gives Node's answers for 20 held-out case
       assert.deepEqual(Object.keys(r.json), ["error"], what);
       assert.match(r.json.error, message, what);
     }
-    assert.equal((await post("x".repeat(20_000))).status, 413);
+    assert.equal((await post("x".repeat(20_000))).status, 413); // refused on its content-length
+    const chunked = new Blob(["x".repeat(20_000)]).stream(); // no content-length: refused once read
+    assert.equal((await post(chunked, "/predict", { duplex: "half" })).status, 413);
     const get = await post(undefined, "/predict", { method: "GET" });
     assert.deepEqual([get.status, get.allow], [405, "POST"]);
     assert.equal((await post("{}", "/")).status, 404);

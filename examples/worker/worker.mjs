@@ -26,8 +26,10 @@ export default {
   async fetch(request) {
     if (new URL(request.url).pathname !== "/predict") return reply({ error: "not found; POST /predict" }, 404);
     if (request.method !== "POST") return reply({ error: "use POST" }, 405, { allow: "POST" });
+    const tooLarge = () => reply({ error: `body too large (limit ${MAX_BODY} bytes)` }, 413);
+    if (Number(request.headers.get("content-length")) > MAX_BODY) return tooLarge(); // without reading it
     const text = await request.text();
-    if (text.length > MAX_BODY) return reply({ error: `body over ${MAX_BODY} bytes` }, 413);
+    if (text.length > MAX_BODY) return tooLarge(); // sent without a length (chunked)
     let body;
     try {
       body = JSON.parse(text);
