@@ -51,7 +51,10 @@ const gather: Handler = (c, h) => {
   const list = intsOf(indices, "indices");
   const bad = list.find((i) => i < -dim || i >= dim);
   if (bad !== undefined) return h.problem(`index ${bad} is out of range for axis ${axis} of size ${dim}`);
-  const parts = runs(list.map((i) => (i < 0 ? i + dim : i)));
+  // One index counted from the end (`y[:, -1]`) stays counted from the end, so the Slice still picks the last
+  // step when the length changes (a streamed chunk, a shorter recording).
+  const fromEnd = list.length === 1 && list[0] < 0;
+  const parts = fromEnd ? [{ start: list[0], step: 1, count: 1 }] : runs(list.map((i) => (i < 0 ? i + dim : i)));
   if (parts.length > MAX_GATHER_RUNS) return h.problem(`${list.length} scattered indices need ${parts.length} slices (at most ${MAX_GATHER_RUNS})`);
   const outShape = [...shape.slice(0, axis), ...indices.shape, ...shape.slice(axis + 1)];
   const last = indices.shape.length === 1 ? out : h.imp.newValue(`${out}_gathered`);
@@ -59,7 +62,8 @@ const gather: Handler = (c, h) => {
     const y = parts.length === 1 ? last : h.imp.newValue(`${out}_part${k}`);
     // A backward run that ends below index 0 needs an end before the start of the axis (not -1: the last element).
     const end = r.start + r.step * r.count;
-    h.imp.emitNode(c, "Slice", [data], [y], { starts: [r.start], ends: [end < 0 ? -INT_LIMIT : end], axes: [axis], steps: [r.step] }, `slice${k}`);
+    const stop = fromEnd ? (end === 0 ? INT_LIMIT : end) : end < 0 ? -INT_LIMIT : end;
+    h.imp.emitNode(c, "Slice", [data], [y], { starts: [r.start], ends: [stop], axes: [axis], steps: [r.step] }, `slice${k}`);
     return y;
   });
   if (parts.length > 1) h.imp.emitNode(c, "Concat", sliced, [last], { axis }, "concat");
