@@ -164,19 +164,27 @@ export function feedData(name: string, t: unknown, expected: string): { data: Fl
  * options and all are returned — onnxruntime-common's rules. A tensor as the value is a preallocated output:
  * the result is copied into it and it is what comes back.
  */
-export function fetchList(outputNames: readonly string[], fetches: unknown): { names: string[]; into: Map<string, TensorLike> } {
+/**
+ * The outputs a run returns: all of `outputNames` by default; else those `fetches` names (ORT's array or object
+ * forms, or edgenn's `{ fetch: [...] }`), which may also name `taps` (intermediate values kept at load).
+ */
+export function fetchList(outputNames: readonly string[], fetches: unknown, taps: readonly string[] = []): { names: string[]; into: Map<string, TensorLike> } {
   const into = new Map<string, TensorLike>();
+  const known = [...outputNames, ...taps];
   if (fetches === undefined) return { names: [...outputNames], into };
   if (fetches === null || typeof fetches !== "object") throw badArg(`run(feeds, fetches): fetches must be an array of output names or an object, got ${describe(fetches)}`);
-  if (Array.isArray(fetches)) {
-    if (fetches.length === 0) throw badArg("run(feeds, fetches): 'fetches' cannot be an empty array");
-    for (const n of fetches) {
-      if (typeof n !== "string" || !outputNames.includes(n)) throw badArg(`run(feeds, fetches): 'fetches' contains invalid output name: ${n} (the model's outputs: ${outputNames.join(", ")})`);
-    }
-    return { names: [...new Set(fetches as string[])], into };
-  }
   const f = fetches as Record<string, unknown>;
-  const names = outputNames.filter((n) => Object.hasOwn(f, n) && (f[n] === null || isTensorLike(f[n])));
+  const list = Array.isArray(fetches) ? fetches : Array.isArray(f.fetch) && !known.includes("fetch") ? f.fetch : undefined;
+  if (list) {
+    if (list.length === 0) throw badArg("run(feeds, fetches): 'fetches' cannot be an empty array");
+    for (const n of list) {
+      if (typeof n !== "string" || !known.includes(n)) {
+        throw badArg(`run(feeds, fetches): 'fetches' contains invalid output name: ${n} (the model's outputs: ${outputNames.join(", ")}${taps.length ? `; taps: ${taps.join(", ")}` : "; intermediate values need load(src, { taps: [...] })"})`);
+      }
+    }
+    return { names: [...new Set(list as string[])], into };
+  }
+  const names = known.filter((n) => Object.hasOwn(f, n) && (f[n] === null || isTensorLike(f[n])));
   for (const n of names) if (f[n] !== null) into.set(n, f[n] as TensorLike);
   return names.length ? { names, into } : { names: [...outputNames], into };
 }

@@ -55,6 +55,11 @@ export interface SessionOptions extends WasmOptions {
   onProgress?: (p: LoadProgress) => void;
   /** Stops a load (a download, a large file) with EdgennError "ABORTED"; nothing of it is kept. */
   signal?: AbortSignal;
+  /**
+   * Intermediate values to keep fetchable: `run(feeds, { fetch: ["conv3", "output"] })` (or ORT's fetches)
+   * returns them. Fusion keeps these values (a tapped conv output is not fused with its activation).
+   */
+  taps?: readonly string[];
 }
 export interface SessionDescription {
   nodes: { name: string; op: string; attrs: Readonly<Record<string, unknown>>; inputs: { name: string; shape?: number[]; constant: boolean }[]; outputs: { name: string; shape: number[] }[] }[];
@@ -136,6 +141,18 @@ export async function load(source: ModelSource, options: SessionOptions = {}): P
 
 const hexOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
+/** Taps must name values the graph computes (or its inputs); a typo is an error, not an empty result. */
+function checkTaps(g: Graph, taps: readonly string[]): string[] {
+  if (!Array.isArray(taps) || !taps.every((t) => typeof t === "string")) throw new EdgennError("BAD_INPUT", "options.taps must be an array of value names");
+  const values = new Set([...g.inputs.map((i) => i.name), ...g.nodes.flatMap((n) => n.outputs)]);
+  const missing = taps.filter((t) => !values.has(t));
+  if (missing.length) {
+    const some = [...values].slice(0, 12).join(", ");
+    throw new EdgennError("BAD_INPUT", `options.taps: no value named ${missing.map((m) => `'${m}'`).join(", ")} in the model (values include: ${some}${values.size > 12 ? ", ..." : ""}; edgenn inspect lists them)`);
+  }
+  return [...taps];
+}
+
 function limitsOf(options: SessionOptions): Required<Limits> {
   const l = { ...DEFAULT_LIMITS, ...options.limits };
   for (const [k, v] of Object.entries(l)) {
@@ -180,6 +197,7 @@ export class InferenceSession {
   private arenaBase = -1;
   private maxPlans: number;
   private maxArenaBytes = DEFAULT_LIMITS.maxArenaBytes;
+  private taps: readonly string[] = [];
   private source?: { graph: Graph; options: SessionOptions & { metadata?: Record<string, unknown> } };
   private disposed = false;
   private wipe = false;
@@ -206,6 +224,9 @@ export class InferenceSession {
       if (!Object.hasOwn(OPS, n.op)) throw new EdgennError("UNSUPPORTED", `node '${n.name}': op '${n.op}' is not supported (supported: ${Object.keys(OPS).sort().join(", ")})`);
     }
     const source = parseGraph(graphToJson(g), new Map(g.constants)); // unfused, for stream()
+    const outputs = [...g.outputs];
+    const taps = checkTaps(g, options.taps ?? []);
+    for (const t of taps) if (!g.outputs.includes(t)) g.outputs.push(t); // graph outputs survive every pass
     const fusion = fuse(g);
     const { exports, variant } = await instantiateKernels(options);
     const limits = limitsOf(options);
@@ -214,6 +235,8 @@ export class InferenceSession {
     session.wipe = options.wipe === true;
     session.onEvent = options.onEvent;
     session.source = { graph: source, options };
+    session.taps = taps.filter((t) => !outputs.includes(t));
+    (session as { outputNames: readonly string[] }).outputNames = Object.freeze(outputs);
     session.foldConstants();
     // Plan once at the nominal shapes (symbolic dims = 1): packs every weight now, not on the first run.
     session.planFor(new Map(g.inputs.map((i) => [i.name, i.shape.map((d) => (typeof d === "number" ? d : 1))])));
@@ -286,7 +309,7 @@ export class InferenceSession {
     for (const name of Object.keys(feeds)) {
       if (!this.inputNames.includes(name)) throw new EdgennError("BAD_INPUT", `unknown input '${name}' (the model's inputs: ${this.inputNames.join(", ")})`);
     }
-    const want = fetchList(this.outputNames, fetches);
+    const want = fetchList(this.outputNames, fetches, this.taps);
     const shapes = new Map<string, number[]>();
     const values = new Map<string, Float32Array>();
     for (const info of this.inputs) {
@@ -325,7 +348,7 @@ export class InferenceSession {
   }
   /** The same for the outputs, their shapes by shape inference (symbolic dims named as in the inputs). */
   get outputMetadata(): readonly ValueMetadata[] {
-    return (this.outMeta ??= Object.freeze(outputMetadata(this.graph)));
+    return (this.outMeta ??= Object.freeze(outputMetadata(this.graph).filter((m) => this.outputNames.includes(m.name))));
   }
   /** onnxruntime-web's profiling hooks: no-ops. */
   startProfiling(): void {}
@@ -371,7 +394,7 @@ export class InferenceSession {
   dispose(): void {
     // Weights, activations, everything: nothing of the model or its inputs stays in this memory.
     if (this.mem) this.mem.zero(0, this.mem.bytes);
-    if (!this.disposed) this.outMeta ??= Object.freeze(outputMetadata(this.graph)); // still answerable after
+    if (!this.disposed) void this.outputMetadata; // computed now: still answerable after
     // The decoded weights too: a caller that keeps the disposed session object keeps none of the model.
     this.graph.constants.clear();
     this.source = undefined;

@@ -1,0 +1,54 @@
+// Taps: load(src, { taps }) keeps intermediate values fetchable by name, through fusion and the NHWC layout pass;
+// on the real DNA CNN they equal onnxruntime-node's values for the same tensors (made graph outputs there).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import onnxProto from "onnx-proto";
+import * as ort from "onnxruntime-node";
+import { EdgennError, Tensor, load } from "../dist/index.js";
+import { ensureModels, readNpy } from "../scripts/models.mjs";
+
+const { dir, manifest } = ensureModels();
+const m = manifest.models.dna_cnn;
+const bytes = readFileSync(join(dir, m.onnx));
+const x = readNpy(join(dir, m.inputs[0].file));
+// A conv output that fusion would merge with its ReLU, and the last feature map (what a CAM reads).
+const TAPS = ["/net/net.4/Conv_output_0", "/net/net.9/Relu_output_0"];
+
+async function ortValues(names) {
+  const { onnx } = onnxProto;
+  const model = onnx.ModelProto.decode(bytes);
+  for (const name of names) model.graph.output.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: 1 } } }));
+  const s = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { intraOpNumThreads: 1 });
+  return s.run({ input: new ort.Tensor("float32", x.data, x.shape) });
+}
+
+test("tapped intermediate values equal onnxruntime-node's (1e-5 relative), the model's output is unchanged", async () => {
+  const plain = await load(bytes);
+  const tapped = await load(bytes, { taps: TAPS });
+  const feeds = { input: new Tensor("float32", x.data, x.shape) };
+  assert.deepEqual(tapped.outputNames, ["output"], "taps are not outputs: a plain run returns the model's outputs only");
+  assert.deepEqual(Object.keys(await tapped.run(feeds)), ["output"]);
+  const got = await tapped.run(feeds, { fetch: [...TAPS, "output"] });
+  const want = await ortValues(TAPS);
+  for (const name of [...TAPS, "output"]) {
+    assert.deepEqual(got[name].dims, [...want[name].dims], name);
+    const scale = Math.max(1, ...want[name].data.map(Math.abs));
+    const err = Math.max(...got[name].data.map((v, i) => Math.abs(v - want[name].data[i])));
+    assert.ok(err <= 1e-5 * scale, `${name}: max |diff| ${err}`);
+  }
+  assert.deepEqual([...got.output.data], [...(await plain.run(feeds)).output.data]);
+  // ORT's array form of fetches reaches taps too.
+  assert.deepEqual(Object.keys(await tapped.run(feeds, [TAPS[1]])), [TAPS[1]]);
+  tapped.dispose();
+  plain.dispose();
+});
+
+test("a tap that names no value, or a fetch of an untapped value, is a clear BAD_INPUT", async () => {
+  await assert.rejects(load(bytes, { taps: ["/net/nope"] }), (e) => e instanceof EdgennError && e.code === "BAD_INPUT" && /no value named '\/net\/nope'/.test(e.message));
+  const s = await load(bytes);
+  await assert.rejects(s.run({ input: new Tensor("float32", x.data, x.shape) }, { fetch: [TAPS[0]] }),
+    (e) => e instanceof EdgennError && /invalid output name: \/net\/net.4\/Conv_output_0 .*load\(src, \{ taps/.test(e.message));
+  s.dispose();
+});
