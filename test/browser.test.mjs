@@ -10,6 +10,15 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 import puppeteer from "puppeteer-core";
 import { startServer } from "./browser/server.mjs";
+import { haveFixtures, makeFixtures } from "./runtimes/fixtures.mjs";
+
+if (!haveFixtures()) await makeFixtures(); // the conv and LSTM models the page also runs
+
+/** Both fixture models ran in the page and matched onnxruntime-node. */
+function assertModels(label, r) {
+  assert.deepEqual(r.models?.map((m) => m.name), ["dna_cnn", "lstm_ecg"], `${label}: the conv and LSTM models did not run`);
+  for (const m of r.models) assert.ok(m.ok, `${label}: ${m.name} differs from onnxruntime-node by ${m.maxAbsDiff}`);
+}
 
 const CHROMIUM = "/usr/bin/chromium";
 const FIREFOX = "/usr/bin/firefox-esr";
@@ -72,6 +81,7 @@ test("Firefox ESR: the bundle loads the default model by URL and matches tfjs wi
   assert.equal(r.n, 114);
   assert.ok(r.ok && r.maxDiff <= 1e-5, `max |diff| ${r.maxDiff} > 1e-5`);
   assert.equal(r.variant, "relaxed", `Firefox ESR supports relaxed SIMD, but the ${r.variant} build was used`);
+  assertModels("Firefox", r);
   assert.equal(r.streaming, "ok");
   assert.deepEqual(errors, []);
 });
@@ -84,6 +94,7 @@ test("Chromium: the bundle loads the default model by URL and matches tfjs withi
   assert.ok(r.ok, `max |diff| ${r.maxDiff} > 1e-5`);
   assert.ok(r.maxDiff <= 1e-5);
   assert.equal(r.variant, "relaxed", `Chromium supports relaxed SIMD, but the ${r.variant} build was used`);
+  assertModels("Chromium", r);
   assert.equal(r.crossOriginIsolated, false);
   assert.equal(r.wasmContentType, "application/wasm");
   assert.equal(r.streaming, "ok");

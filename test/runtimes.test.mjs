@@ -1,5 +1,6 @@
-// The same model gives the same answers in Node, Deno, Bun and Cloudflare workerd: test/runtimes/smoke.mjs runs
-// the 114 held-out WDBC cases in each and must match tfjs within 1e-5, on the kernel build each runtime should pick
+// The same models give the same answers in Node, Deno, Bun and Cloudflare workerd: test/runtimes/smoke.mjs runs
+// the 114 held-out WDBC cases in each and must match tfjs within 1e-5, and a conv and an LSTM model (real PyTorch
+// exports as .enn, test/runtimes/fixtures.mjs) must match onnxruntime-node within 1e-4, on the kernel build each runtime should pick
 // (Deno, Bun: relaxed SIMD; Bun with relaxed SIMD switched off: the plain SIMD fallback; workerd: per features()).
 // The runtimes are devDependencies (node_modules/.bin); a missing one fails the test, it is not skipped.
 import { test } from "node:test";
@@ -10,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { features } from "../dist/index.js";
+import { makeFixtures } from "./runtimes/fixtures.mjs";
 import { runSmoke } from "./runtimes/smoke.mjs";
 import { writeConfig } from "./runtimes/workerd/make-config.mjs";
 
@@ -61,17 +63,22 @@ async function smokeIn(t, label, cmd, args, env) {
   return result;
 }
 
+// The conv and LSTM fixtures every runtime runs besides the default model (with onnxruntime-node's answers).
+const fixtures = await makeFixtures();
+
 function assertSmoke(label, result, variant) {
   assert.equal(result.error, undefined, `${label}: ${result.error}`);
   assert.equal(result.cases, 114, `${label}: ran ${result.cases} cases`);
   assert.ok(result.maxAbsDiffVsTfjs <= 1e-5, `${label}: max |diff| vs tfjs ${result.maxAbsDiffVsTfjs} > 1e-5`);
   assert.equal(result.ok, true, `${label}: not ok: ${JSON.stringify(result)}`);
   assert.equal(result.variant, variant, `${label}: ran the ${result.variant} build, expected ${variant} (features ${JSON.stringify(result.features)})`);
+  assert.deepEqual(result.models?.map((m) => m.name), fixtures.map((f) => f.name), `${label}: the conv and LSTM models did not run`);
+  for (const m of result.models) assert.ok(m.ok, `${label}: ${m.name} differs from onnxruntime-node by ${m.maxAbsDiff}`);
 }
 
 test("node (this process): the smoke module, fed bytes", async (t) => {
   const reference = JSON.parse(readFileSync(join(REPO, "test/models/wdbc-reference.json"), "utf8"));
-  const result = await runSmoke({ model: readFileSync(join(REPO, "models/wdbc-mlp.enn")), reference });
+  const result = await runSmoke({ model: readFileSync(join(REPO, "models/wdbc-mlp.enn")), reference, fixtures });
   t.diagnostic(`node: ${JSON.stringify(result)}`);
   assertSmoke("node", result, features().relaxedSimd ? "relaxed" : "simd");
 });

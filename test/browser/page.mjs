@@ -5,6 +5,7 @@
 const out = document.getElementById("out");
 try {
   const { load, Tensor, features } = await import("../../dist/bundle/edgenn.js");
+  const { runFixtures } = await import("../runtimes/fixture-check.mjs");
   const ref = await (await fetch("/test/models/wdbc-reference.json")).json();
   const n = ref.test_indices.length;
   const x = Float32Array.from(ref.standardized_features.flat());
@@ -31,8 +32,10 @@ try {
     streaming = `${e.name}: ${e.message}`;
   }
 
+  // The conv and LSTM models (made by test/runtimes/fixtures.mjs) against onnxruntime-node's outputs.
+  const models = await runFixtures(await (await fetch("/test/runtimes/fixtures.json")).json(), {}, { load, Tensor });
   window.__result = {
-    variant, maxDiff, n, ok: maxDiff <= 1e-5, crossOriginIsolated: self.crossOriginIsolated,
+    variant, maxDiff, n, ok: maxDiff <= 1e-5, models, crossOriginIsolated: self.crossOriginIsolated,
     dims: output.dims, features: features(), wasmContentType, streaming,
   };
 } catch (e) {

@@ -8,9 +8,12 @@
 // (Deno and Bun read file: URLs) and prints one JSON line. Hosts without a file system (workerd, browsers) import
 // runSmoke and pass the bytes and the parsed reference themselves (test/runtimes/workerd/worker.mjs).
 import { Tensor, features, load } from "../../dist/index.js";
+import { MODEL_TOLERANCE, runFixtures as checkFixtures } from "./fixture-check.mjs";
+
+export { MODEL_TOLERANCE };
+const runFixtures = (fixtures, options) => checkFixtures(fixtures, options, { load, Tensor });
 
 export const TOLERANCE = 1e-5;
-
 /** The name of the runtime this runs in. */
 export function runtimeName() {
   const g = globalThis;
@@ -26,7 +29,7 @@ export function runtimeName() {
  * test/models/wdbc-reference.json; `options`: load options (e.g. `sources` for workers).
  * Returns { runtime, variant, features, cases, maxAbsDiffVsTfjs, ok, ms } (ms: load + both runs, where the clock moves).
  */
-export async function runSmoke({ model, reference, options = {}, runtime = runtimeName() }) {
+export async function runSmoke({ model, reference, fixtures, options = {}, runtime = runtimeName() }) {
   const t0 = performance.now();
   const n = reference.probabilities.length;
   const x = Float32Array.from(reference.standardized_features.flat());
@@ -48,8 +51,9 @@ export async function runSmoke({ model, reference, options = {}, runtime = runti
       track(one, i);
       if (one !== batch.data[i]) bad++;
     }
-    const ok = n === 114 && x.length === n * 30 && bad === 0 && worst <= TOLERANCE;
-    return { runtime, variant: session.variant, features: features(), cases: n, maxAbsDiffVsTfjs: worst, ok, ms: +(performance.now() - t0).toFixed(1) };
+    const models = fixtures ? await runFixtures(fixtures, options) : [];
+    const ok = n === 114 && x.length === n * 30 && bad === 0 && worst <= TOLERANCE && models.every((m) => m.ok);
+    return { runtime, variant: session.variant, features: features(), cases: n, maxAbsDiffVsTfjs: worst, models, ok, ms: +(performance.now() - t0).toFixed(1) };
   } finally {
     session.dispose();
   }
@@ -61,7 +65,8 @@ if (import.meta.main && (globalThis.Deno || globalThis.Bun)) {
   const line = await (async () => {
     try {
       const reference = await (await fetch(new URL("../models/wdbc-reference.json", import.meta.url))).json();
-      return await runSmoke({ model: new URL("../../models/wdbc-mlp.enn", import.meta.url), reference });
+      const fixtures = await (await fetch(new URL("./fixtures.json", import.meta.url))).json();
+      return await runSmoke({ model: new URL("../../models/wdbc-mlp.enn", import.meta.url), reference, fixtures });
     } catch (e) {
       return { runtime: runtimeName(), ok: false, error: String(e?.stack ?? e) };
     }

@@ -17,6 +17,7 @@ const loadAssets = async () => (assets ??= {
   relaxed: (await import("../../../dist/wasm/edgenn-relaxed.wasm")).default,
   model: (await import("../../../models/wdbc-mlp.enn")).default, // ArrayBuffer
   reference: JSON.parse(new TextDecoder().decode((await import("../../models/wdbc-reference.json")).default)),
+  fixtures: JSON.parse(new TextDecoder().decode((await import("../fixtures.json")).default)), // made by the Node test first
 });
 const EMPTY_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]); // "\0asm", version 1
 
@@ -33,10 +34,10 @@ export default {
   async fetch(request) {
     const { pathname } = new URL(request.url);
     try {
-      const { simd, relaxed, model, reference } = await loadAssets();
+      const { simd, relaxed, model, reference, fixtures } = await loadAssets();
       if (pathname === "/") {
         const f = features();
-        const result = await runSmoke({ model, reference, options: { sources: { simd, relaxed } }, runtime: "workerd" });
+        const result = await runSmoke({ model, reference, fixtures, options: { sources: { simd, relaxed } }, runtime: "workerd" });
         // The loader reads file: URLs through import("node:fs/promises"); without nodejs_compat that import fails
         // here, so a passing smoke shows the workerd path never reached it.
         const fsName = "node:fs/promises";
