@@ -13,17 +13,7 @@
 // y may equal x (in place works: every pass reads x or y before writing the same element).
 import { exp_nonpos_ftz_f32x4 } from "../math/exp";
 import { log_f32, log_f32x4 } from "../math/log";
-import { load_partial, store_partial } from "../util/lanes";
-
-@inline function hmax(v: v128): f32 {
-  const t = f32x4.pmax(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(f32x4.pmax(t, i32x4.shuffle(t, t, 1, 0, 3, 2)), 0);
-}
-
-@inline function hsum(v: v128): f32 {
-  const t = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(f32x4.add(t, i32x4.shuffle(t, t, 1, 0, 3, 2)), 0);
-}
+import { hmax, hsum, load_partial, store_partial } from "../util/lanes";
 
 /** One contiguous row of n elements (inner == 1). */
 @inline function softmax_row(x: usize, y: usize, n: i32, log: bool): void {
@@ -43,11 +33,20 @@ import { load_partial, store_partial } from "../util/lanes";
   for (; i < n16; i += 16) m0 = f32x4.pmax(m0, v128.load(x + i));
   let m = hmax(f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3)));
   for (; i < nb; i += 4) m = max<f32>(m, load<f32>(x + i));
+  softmax_row_max(x, y, n, m, log);
+}
+
+/**
+ * Passes 2 and 3 of a row softmax whose max m is known (the attention kernel finds it while scaling and masking
+ * the scores): e = exp(x - m), sum, then y = e / sum (log: y = x - m - log(sum)). y may equal x.
+ */
+@inline export function softmax_row_max(x: usize, y: usize, n: i32, m: f32, log: bool): void {
+  const n16 = <usize>(n & ~3) << 2;
   // pass 2: e = exp(x - m), y = e (softmax only), sum
   const vm = f32x4.splat(m);
   const zero = f32x4.splat(0.0);
   let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
-  i = 0;
+  let i: usize = 0;
   for (; i + 64 <= n16; i += 64) {
     const e0 = exp_nonpos_ftz_f32x4(f32x4.sub(v128.load(x + i), vm));
     const e1 = exp_nonpos_ftz_f32x4(f32x4.sub(v128.load(x + i, 16), vm));

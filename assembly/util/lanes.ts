@@ -36,3 +36,15 @@
 @inline export function with_sign_of(mag: v128, x: v128): v128 {
   return v128.or(mag, v128.and(x, sign_mask()));
 }
+
+/** The sum of the four lanes (pairwise: (0+2) + (1+3)). */
+@inline export function hsum(v: v128): f32 {
+  const t = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.add(t, i32x4.shuffle(t, t, 1, 0, 3, 2)), 0);
+}
+
+/** The largest of the four lanes (pmax: a NaN lane may be skipped). */
+@inline export function hmax(v: v128): f32 {
+  const t = f32x4.pmax(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(f32x4.pmax(t, i32x4.shuffle(t, t, 1, 0, 3, 2)), 0);
+}
