@@ -5,6 +5,7 @@ import { Dense } from "./dense.js";
 import { binaryOps, softmaxOps, unaryOps } from "./eltwise.js";
 import { BatchNormalization } from "./norm.js";
 import { poolOps } from "./pool.js";
+import { ReduceMean } from "./reduce.js";
 import { rnnOps } from "./rnn.js";
 import { shapeOps } from "./shape.js";
 import { Gather, LayerNormalization, MatMul } from "./transformer.js";
@@ -13,5 +14,5 @@ import type { OpDef } from "./types.js";
 export const OPS: Readonly<Record<string, OpDef>> = Object.freeze({
   Dense, Conv, BatchNormalization,
   ...unaryOps, ...binaryOps, ...softmaxOps, ...poolOps, ...shapeOps, ...rnnOps,
-  MatMul, Gather, LayerNormalization, Attention,
+  MatMul, Gather, LayerNormalization, Attention, ReduceMean,
 });

@@ -4,7 +4,7 @@
 // Attention 2e-6 + 2e-5 * |ref| (both sides in f32: the scores' and the softmax's rounding, summed over keys).
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { EdgennError, InferenceSession, Tensor } from "../../dist/index.js";
+import { EdgennError, InferenceSession, Tensor, load, readEnn, writeEnn } from "../../dist/index.js";
 import { assertClose, assertExact, fromTf, initTf, node, rng, runGraph, sizeOf, tf, toTf, transpose } from "./harness.mjs";
 
 before(initTf);
@@ -122,6 +122,19 @@ test("ids reaching a float op, or a graph output, are BAD_GRAPH at load naming t
   assertExact("Gather after Transpose + Reshape", y.data.subarray(0, 7), ok.table.data.subarray(7, 14));
   assertExact("  second id (transposed order)", y.data.subarray(7, 14), ok.table.data.subarray(21, 28));
   s.dispose();
+});
+
+test("an int64 input's dtype round-trips through .enn (graph JSON), and a bad dtype is UNSUPPORTED", async () => {
+  const { table, graph } = embeddingGraph("int64");
+  const bytes = writeEnn({ graph: { inputs: graph.inputs, outputs: graph.outputs, nodes: graph.nodes }, tensors: [{ name: "table", shape: table.shape, data: table.data }] });
+  assert.equal(readEnn(bytes).graph.inputs[0].dtype, "int64");
+  const s = await load(bytes);
+  assert.deepEqual(s.inputs[0], { name: "ids", dtype: "int64", shape: ["batch", "seq"] });
+  const y = (await s.run({ ids: new Tensor("int64", BigInt64Array.from([2n]), [1, 1]) })).y;
+  assertExact("Gather after .enn round trip", y.data, table.data.subarray(14, 21));
+  s.dispose();
+  const bad = writeEnn({ graph: { ...graph, inputs: [{ ...graph.inputs[0], dtype: "uint8" }], constants: undefined }, tensors: [{ name: "table", shape: table.shape, data: table.data }] });
+  await assert.rejects(load(bad), (e) => e instanceof EdgennError && e.code === "UNSUPPORTED" && /dtype "uint8" is not supported \(float32, int32, int64\)/.test(e.message));
 });
 
 test("Gather: any axis of run-time float data with constant indices, vs tf.gather", async (t) => {

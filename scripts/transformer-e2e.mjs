@@ -1,0 +1,110 @@
+// transformer_text (PyTorch 1.13's nn.TransformerEncoder exported at opset 13) end to end: edgenn against
+// onnxruntime-node on the real input, and against PyTorch's own output.
+//
+// The export computes the q/k/v slice bounds at run time (Shape -> Gather -> Add/Div/Mul on int64). Until the
+// importer folds such shape arithmetic itself, this script freezes it first: onnxruntime evaluates every int64
+// value that derives from a Shape, and a copy of the model gets those values as initializers (the copy is
+// written beside the model as transformer_text.frozen.onnx). With --no-freeze the original model is loaded.
+//
+//   node scripts/transformer-e2e.mjs [--no-freeze] [--bench]
+// Prints the fusion report, the max abs/rel error against onnxruntime and PyTorch, and with --bench the median
+// latency of edgenn, onnxruntime-node and onnxruntime-web (wasm, 1 thread) in the same run. Exits 1 when an
+// error is above 1e-4 relative to the output's scale.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ensureModels, readNpy } from "./models.mjs";
+
+const { onnx } = (await import("onnx-proto")).default;
+const ort = await import("onnxruntime-node");
+const { load, Tensor } = await import("../dist/index.js");
+
+/** Names of the int64 values computed from a Shape node (the shape arithmetic) that something else reads. */
+function shapeArithmetic(graph) {
+  const consts = new Set(graph.initializer.map((t) => t.name));
+  for (const n of graph.node) if (n.opType === "Constant") n.output.forEach((o) => consts.add(o));
+  const derived = new Set(), nodes = new Set();
+  for (const n of graph.node) {
+    const fromShape = n.opType === "Shape" || (n.input.some((x) => derived.has(x)) && n.input.every((x) => !x || derived.has(x) || consts.has(x)));
+    if (fromShape && n.opType !== "Constant") { nodes.add(n); n.output.forEach((o) => derived.add(o)); }
+  }
+  const read = new Set(graph.node.filter((n) => !nodes.has(n)).flatMap((n) => n.input));
+  return { nodes, values: [...derived].filter((v) => read.has(v)) };
+}
+
+/** A copy of the model with the shape arithmetic replaced by its values on `feeds` (onnxruntime computes them). */
+async function freeze(bytes, feeds) {
+  const model = onnx.ModelProto.decode(bytes);
+  const { nodes, values } = shapeArithmetic(model.graph);
+  if (values.length === 0) return bytes;
+  const probe = onnx.ModelProto.decode(bytes);
+  for (const v of values) probe.graph.output.push(onnx.ValueInfoProto.create({ name: v, type: { tensorType: { elemType: 7 } } }));
+  const s = await ort.InferenceSession.create(onnx.ModelProto.encode(probe).finish());
+  const got = await s.run(feeds, values);
+  model.graph.node = model.graph.node.filter((n) => !nodes.has(n));
+  for (const v of values) {
+    const t = got[v];
+    const raw = new Uint8Array(BigInt64Array.from(t.data).buffer);
+    model.graph.initializer.push(onnx.TensorProto.create({ name: v, dataType: 7, dims: t.dims, rawData: raw }));
+  }
+  console.log(`froze ${values.length} int64 values of ${nodes.size} shape-arithmetic nodes`);
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function compare(label, got, ref) {
+  let maxAbs = 0, scale = 0;
+  for (let i = 0; i < ref.length; i++) { maxAbs = Math.max(maxAbs, Math.abs(got[i] - ref[i])); scale = Math.max(scale, Math.abs(ref[i])); }
+  console.log(`${label.padEnd(24)} max |diff| ${maxAbs.toExponential(2)}, relative to max |ref| ${(maxAbs / scale).toExponential(2)}  (edgenn [${Array.from(got, (x) => x.toFixed(6))}])`);
+  return maxAbs / scale;
+}
+
+function median(fn, rounds = 21) {
+  for (let i = 0; i < 5; i++) fn();
+  const t = [];
+  for (let r = 0; r < rounds; r++) { const s = performance.now(); fn(); t.push(performance.now() - s); }
+  return t.sort((a, b) => a - b)[rounds >> 1];
+}
+async function medianAsync(fn, rounds = 21) {
+  for (let i = 0; i < 5; i++) await fn();
+  const t = [];
+  for (let r = 0; r < rounds; r++) { const s = performance.now(); await fn(); t.push(performance.now() - s); }
+  return t.sort((a, b) => a - b)[rounds >> 1];
+}
+
+const { dir, manifest } = ensureModels();
+const m = manifest.models.transformer_text;
+const bytes = readFileSync(join(dir, m.onnx));
+const input = readNpy(join(dir, m.inputs[0].file));
+const ids = new Tensor("int64", BigInt64Array.from(input.data), m.inputs[0].shape);
+const ortFeeds = { [m.inputs[0].name]: new ort.Tensor("int64", BigInt64Array.from(input.data), m.inputs[0].shape) };
+
+const model = process.argv.includes("--no-freeze") ? bytes : await freeze(bytes, ortFeeds);
+if (model !== bytes) writeFileSync(join(dir, "transformer_text.frozen.onnx"), model);
+const session = await load(model);
+console.log("fusion:", JSON.stringify(session.fusion));
+const y = session.runSync({ [m.inputs[0].name]: ids }).output.data;
+const ortSession = await ort.InferenceSession.create(bytes);
+const ref = (await ortSession.run(ortFeeds)).output.data;
+const torch = readNpy(join(dir, m.torch_output)).data;
+const worst = Math.max(compare("vs onnxruntime-node", y, ref), compare("vs PyTorch", y, torch));
+
+if (process.argv.includes("--bench")) {
+  const ortWeb = await import("onnxruntime-web");
+  ortWeb.env.wasm.numThreads = 1;
+  ortWeb.env.logLevel = "error";
+  const web = await ortWeb.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
+  const webFeeds = { [m.inputs[0].name]: new ortWeb.Tensor("int64", BigInt64Array.from(input.data), m.inputs[0].shape) };
+  const nodeOne = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  // Interleaved rounds so that load from other processes hits every runtime alike.
+  const rows = { edgenn: [], "onnxruntime-web wasm 1 thread": [], "onnxruntime-node 1 thread": [] };
+  for (let round = 0; round < 5; round++) {
+    rows.edgenn.push(median(() => session.runSync({ [m.inputs[0].name]: ids })));
+    rows["onnxruntime-web wasm 1 thread"].push(await medianAsync(() => web.run(webFeeds)));
+    rows["onnxruntime-node 1 thread"].push(await medianAsync(() => nodeOne.run(ortFeeds)));
+  }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const base = med(rows["onnxruntime-web wasm 1 thread"]);
+  console.log(`\ntransformer_text (2 layers, seq 128, d 128, 4 heads), ${session.variant} build, node ${process.version}`);
+  for (const [name, xs] of Object.entries(rows)) console.log(`${name.padEnd(32)} ${med(xs).toFixed(3).padStart(8)} ms   ${(med(xs) / base).toFixed(2)}x onnxruntime-web`);
+}
+session.dispose();
+if (!(worst <= 1e-4)) { console.error(`error ${worst} is above 1e-4`); process.exit(1); }
