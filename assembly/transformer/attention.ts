@@ -2,14 +2,16 @@
 //   S = Q·Kᵀ                      packed GEMM (Kᵀ packed per head into scratch)
 //   P = softmax(S * scale + mask)  per row, in place; causal rows stop at the diagonal (the rest is 0)
 //   O = P·V                        packed GEMM (V packed per head into the same scratch)
+// The softmax's division is applied to O's rows (dv values) rather than to P's (skv values), unless P itself is
+// wanted (the weights output); without a mask the scale rides in the exponent. Both save a pass over the scores.
 // Q, K, V and O are addressed by strides (batch, head, sequence position; head vectors contiguous), so the
 // [batch, heads, seq, dim] form, [batch, seq, heads*dim], the packed QKV projections and PyTorch's [seq, batch,
 // ...] order are all read and written in place, with no transposes around the op.
 // A row whose keys are all masked gives P = 0 and O = 0 (not the NaN of softmax over all -Inf): a padded query
 // row then stays finite, as in FlashAttention-style kernels.
 import { f32_gemm, f32_gemm_pack, f32_gemm_packed_size } from "../gemm/gemm";
-import { softmax_row_max } from "../eltwise/softmax";
-import { hmax } from "../util/lanes";
+import { row_max, softmax_row_max } from "../eltwise/softmax";
+import { hmax, load_partial, store_partial } from "../util/lanes";
 import { zero_f32 } from "../conv/util";
 
 /** mask_kind: none, additive float32, keep-where-nonzero float32, keep-where-nonzero int32. */
@@ -20,64 +22,62 @@ const MASK_KEEP_I32: i32 = 3;
 /** Floats of scratch f32_attention needs (weights != 0: the score matrix is the weights output instead). */
 export function f32_attention_scratch_size(sq: i32, skv: i32, d: i32, dv: i32, weights: i32): i32 {
   const packed = max(f32_gemm_packed_size(d, skv), f32_gemm_packed_size(skv, dv));
-  return packed + (weights != 0 ? 0 : sq * skv);
+  return packed + sq + (weights != 0 ? 0 : sq * skv);
 }
 
 /**
- * The scores of one query row (n keys, of which the first len count: causal), in place: s = s * scale + mask
- * (additive), or s * scale where the mask keeps and -Inf where it drops; then softmax over the len keys and 0
- * past them. All keys dropped: the row is 0.
+ * The scores of one query row (n keys, of which the first len count: causal), in place: exp(s * scale + mask - max)
+ * over the len keys, divided by their sum when `normalize` (else the caller divides P·V's row: dv values instead
+ * of n), 0 past len. The mask adds (additive) or sets -Inf where it drops (keep kinds). Returns 1 / sum, or 0 when
+ * every key is dropped (the row is then 0).
  */
-@inline function attention_row(s: usize, len: i32, n: i32, scale: f32, m: usize, kind: i32): void {
-  const vs = f32x4.splat(scale), ninf = f32x4.splat(-Infinity), zero = f32x4.splat(0);
-  const len4 = <usize>(len & ~3) << 2, lb = <usize>len << 2;
-  let vmax = ninf;
-  let i: usize = 0;
-  let mx: f32 = -Infinity;
-  if (kind == MASK_ADD) {
-    for (; i < len4; i += 16) {
-      const v = f32x4.add(f32x4.mul(v128.load(s + i), vs), v128.load(m + i));
-      v128.store(s + i, v);
-      vmax = f32x4.pmax(vmax, v);
-    }
-    for (; i < lb; i += 4) {
-      const v = load<f32>(s + i) * scale + load<f32>(m + i);
-      store<f32>(s + i, v);
-      mx = max(mx, v);
-    }
-  } else if (kind == MASK_KEEP_F32 || kind == MASK_KEEP_I32) {
-    for (; i < len4; i += 16) {
-      const mv = v128.load(m + i);
-      const keep = kind == MASK_KEEP_F32 ? f32x4.ne(mv, zero) : i32x4.ne(mv, zero);
-      const v = v128.bitselect(f32x4.mul(v128.load(s + i), vs), ninf, keep);
-      v128.store(s + i, v);
-      vmax = f32x4.pmax(vmax, v);
-    }
-    for (; i < lb; i += 4) {
-      const keep = kind == MASK_KEEP_F32 ? load<f32>(m + i) != 0 : load<i32>(m + i) != 0;
-      const v: f32 = keep ? load<f32>(s + i) * scale : -Infinity;
-      store<f32>(s + i, v);
-      mx = max(mx, v);
-    }
+@inline function attention_row(s: usize, len: i32, n: i32, scale: f32, m: usize, kind: i32, normalize: bool): f32 {
+  const lb = <usize>len << 2;
+  let sum: f32;
+  if (kind == 0 && scale > 0) {
+    // No mask: max of the raw scores, and the scale goes into the exponent (no pass storing s * scale).
+    const mx = row_max(s, len);
+    if (mx == -Infinity) { zero_f32(s, n); return 0; }
+    sum = softmax_row_max(s, s, len, mx, false, scale, true, normalize);
   } else {
+    const vs = f32x4.splat(scale), ninf = f32x4.splat(-Infinity), zero = f32x4.splat(0);
+    const len4 = <usize>(len & ~3) << 2;
+    let vmax = ninf;
+    let mx: f32 = -Infinity;
+    let i: usize = 0;
     for (; i < len4; i += 16) {
-      const v = f32x4.mul(v128.load(s + i), vs);
+      let v = f32x4.mul(v128.load(s + i), vs);
+      if (kind == MASK_ADD) v = f32x4.add(v, v128.load(m + i));
+      else if (kind == MASK_KEEP_F32) v = v128.bitselect(v, ninf, f32x4.ne(v128.load(m + i), zero));
+      else if (kind == MASK_KEEP_I32) v = v128.bitselect(v, ninf, i32x4.ne(v128.load(m + i), zero));
       v128.store(s + i, v);
       vmax = f32x4.pmax(vmax, v);
     }
     for (; i < lb; i += 4) {
-      const v = load<f32>(s + i) * scale;
+      let v = load<f32>(s + i) * scale;
+      if (kind == MASK_ADD) v += load<f32>(m + i);
+      else if (kind == MASK_KEEP_F32) v = load<f32>(m + i) != 0 ? v : -Infinity;
+      else if (kind == MASK_KEEP_I32) v = load<i32>(m + i) != 0 ? v : -Infinity;
       store<f32>(s + i, v);
       mx = max(mx, v);
     }
+    mx = max(mx, hmax(vmax));
+    if (mx == -Infinity) { zero_f32(s, n); return 0; }
+    sum = softmax_row_max(s, s, len, mx, false, 1, false, normalize);
   }
-  mx = max(mx, hmax(vmax));
-  if (mx == -Infinity) {
-    zero_f32(s, n);
-    return;
-  }
-  softmax_row_max(s, s, len, mx, false);
   if (len < n) zero_f32(s + lb, n - len);
+  return <f32>1 / sum;
+}
+
+/** Row i of O (dv floats at o + 4*i*o_s) times inv[i]: the softmax's division, done on P·V's rows. */
+function scale_rows(o: usize, o_s: i32, sq: i32, dv: i32, inv: usize): void {
+  const dv4 = <usize>(dv & ~3) << 2, r = dv & 3;
+  for (let i = 0; i < sq; i++) {
+    const row = o + (<usize>i * o_s << 2), c = v128.load32_splat(inv + (<usize>i << 2));
+    let j: usize = 0;
+    for (; j < dv4; j += 16) v128.store(row + j, f32x4.mul(v128.load(row + j), c));
+    if (r) store_partial(row + j, f32x4.mul(load_partial(row + j, r), c), r);
+  }
 }
 
 /**
@@ -95,7 +95,9 @@ export function f32_attention(batch: i32, heads: i32, sq: i32, skv: i32, d: i32,
   scale: f32, causal: i32, weights: usize, scratch: usize): void {
   if (batch <= 0 || heads <= 0 || sq <= 0 || dv <= 0) return;
   const packed = scratch;
-  const own = scratch + (<usize>max(f32_gemm_packed_size(d, skv), f32_gemm_packed_size(skv, dv)) << 2);
+  const inv = scratch + (<usize>max(f32_gemm_packed_size(d, skv), f32_gemm_packed_size(skv, dv)) << 2);
+  const own = inv + (<usize>sq << 2);
+  const normalize = weights != 0;
   const rowBytes = <usize>skv << 2, headBytes = <usize>sq * rowBytes;
   const kind = mask == 0 ? 0 : mask_kind;
   const q_s = load<i32>(strides, 8), k_s = load<i32>(strides, 20), v_s = load<i32>(strides, 32), o_s = load<i32>(strides, 44);
@@ -118,14 +120,17 @@ export function f32_attention(batch: i32, heads: i32, sq: i32, skv: i32, d: i32,
         const len = causal != 0 ? min(i + 1, skv) : skv;
         const row = s + <usize>i * rowBytes, mrow = mb + <usize>i * m_s;
         // one inlined body per mask kind: no mask test per element
-        if (kind == MASK_ADD) attention_row(row, len, skv, scale, mrow, MASK_ADD);
-        else if (kind == MASK_KEEP_F32) attention_row(row, len, skv, scale, mrow, MASK_KEEP_F32);
-        else if (kind == MASK_KEEP_I32) attention_row(row, len, skv, scale, mrow, MASK_KEEP_I32);
-        else attention_row(row, len, skv, scale, mrow, 0);
+        let r: f32;
+        if (kind == MASK_ADD) r = attention_row(row, len, skv, scale, mrow, MASK_ADD, normalize);
+        else if (kind == MASK_KEEP_F32) r = attention_row(row, len, skv, scale, mrow, MASK_KEEP_F32, normalize);
+        else if (kind == MASK_KEEP_I32) r = attention_row(row, len, skv, scale, mrow, MASK_KEEP_I32, normalize);
+        else r = attention_row(row, len, skv, scale, mrow, 0, normalize);
+        store<f32>(inv + (<usize>i << 2), r);
       }
-      // O = P·V
+      // O = P·V, then each row divided by its softmax sum unless P was normalised (the weights output)
       f32_gemm_pack(skv, dv, vb, v_s, 1, 0, packed);
       f32_gemm(sq, dv, skv, s, skv, packed, ob, o_s, -Infinity, Infinity);
+      if (!normalize) scale_rows(ob, o_s, sq, dv, inv);
     }
   }
 }
