@@ -8,15 +8,15 @@
 //
 //   node scripts/transformer-e2e.mjs [--no-freeze] [--bench]
 // Prints the fusion report, the max abs/rel error against onnxruntime and PyTorch, and with --bench the median
-// latency of edgenn, onnxruntime-node and onnxruntime-web (wasm, 1 thread) in the same run. Exits 1 when an
-// error is above 1e-4 relative to the output's scale.
+// and minimum latency of edgenn, onnxruntime-node and onnxruntime-web (wasm, 1 thread) in the same run. Exits 1
+// when an error is above 1e-4 relative to the output's scale. test/models/transformer.test.mjs uses `freeze`.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ensureModels, readNpy } from "./models.mjs";
 
 const { onnx } = (await import("onnx-proto")).default;
 const ort = await import("onnxruntime-node");
-const { load, Tensor } = await import("../dist/index.js");
 
 /** Names of the int64 values computed from a Shape node (the shape arithmetic) that something else reads. */
 function shapeArithmetic(graph) {
@@ -32,7 +32,7 @@ function shapeArithmetic(graph) {
 }
 
 /** A copy of the model with the shape arithmetic replaced by its values on `feeds` (onnxruntime computes them). */
-async function freeze(bytes, feeds) {
+export async function freeze(bytes, feeds) {
   const model = onnx.ModelProto.decode(bytes);
   const { nodes, values } = shapeArithmetic(model.graph);
   if (values.length === 0) return bytes;
@@ -46,7 +46,6 @@ async function freeze(bytes, feeds) {
     const raw = new Uint8Array(BigInt64Array.from(t.data).buffer);
     model.graph.initializer.push(onnx.TensorProto.create({ name: v, dataType: 7, dims: t.dims, rawData: raw }));
   }
-  console.log(`froze ${values.length} int64 values of ${nodes.size} shape-arithmetic nodes`);
   return onnx.ModelProto.encode(model).finish();
 }
 
@@ -57,54 +56,65 @@ function compare(label, got, ref) {
   return maxAbs / scale;
 }
 
-function median(fn, rounds = 21) {
-  for (let i = 0; i < 5; i++) fn();
-  const t = [];
-  for (let r = 0; r < rounds; r++) { const s = performance.now(); fn(); t.push(performance.now() - s); }
-  return t.sort((a, b) => a - b)[rounds >> 1];
-}
-async function medianAsync(fn, rounds = 21) {
+/** Times of `rounds` calls after a warm-up (sync or async). */
+async function times(fn, rounds = 41) {
   for (let i = 0; i < 5; i++) await fn();
   const t = [];
   for (let r = 0; r < rounds; r++) { const s = performance.now(); await fn(); t.push(performance.now() - s); }
-  return t.sort((a, b) => a - b)[rounds >> 1];
+  return t;
 }
 
-const { dir, manifest } = ensureModels();
-const m = manifest.models.transformer_text;
-const bytes = readFileSync(join(dir, m.onnx));
-const input = readNpy(join(dir, m.inputs[0].file));
-const ids = new Tensor("int64", BigInt64Array.from(input.data), m.inputs[0].shape);
-const ortFeeds = { [m.inputs[0].name]: new ort.Tensor("int64", BigInt64Array.from(input.data), m.inputs[0].shape) };
+/** The model, its input as edgenn and onnxruntime feeds, and PyTorch's output. */
+export function transformerText() {
+  const { dir, manifest } = ensureModels();
+  const m = manifest.models.transformer_text;
+  const input = readNpy(join(dir, m.inputs[0].file));
+  const { name, shape } = m.inputs[0];
+  return {
+    dir, name, shape, bytes: readFileSync(join(dir, m.onnx)), ids: BigInt64Array.from(input.data),
+    ortFeeds: { [name]: new ort.Tensor("int64", BigInt64Array.from(input.data), shape) }, torch: readNpy(join(dir, m.torch_output)).data,
+  };
+}
 
-const model = process.argv.includes("--no-freeze") ? bytes : await freeze(bytes, ortFeeds);
-if (model !== bytes) writeFileSync(join(dir, "transformer_text.frozen.onnx"), model);
-const session = await load(model);
-console.log("fusion:", JSON.stringify(session.fusion));
-const y = session.runSync({ [m.inputs[0].name]: ids }).output.data;
-const ortSession = await ort.InferenceSession.create(bytes);
-const ref = (await ortSession.run(ortFeeds)).output.data;
-const torch = readNpy(join(dir, m.torch_output)).data;
-const worst = Math.max(compare("vs onnxruntime-node", y, ref), compare("vs PyTorch", y, torch));
+async function main() {
+  const { load, Tensor } = await import("../dist/index.js");
+  const { dir, name, shape, bytes, ids: idData, ortFeeds, torch } = transformerText();
+  const feeds = { [name]: new Tensor("int64", idData, shape) };
+  const model = process.argv.includes("--no-freeze") ? bytes : await freeze(bytes, ortFeeds);
+  if (model !== bytes) writeFileSync(join(dir, "transformer_text.frozen.onnx"), model);
+  const session = await load(model);
+  console.log("fusion:", JSON.stringify(session.fusion));
+  const y = session.runSync(feeds).output.data;
+  const ref = (await (await ort.InferenceSession.create(bytes)).run(ortFeeds)).output.data;
+  const worst = Math.max(compare("vs onnxruntime-node", y, ref), compare("vs PyTorch", y, torch));
+  if (process.argv.includes("--bench")) await bench(session, feeds, bytes, idData, shape, name, ortFeeds);
+  session.dispose();
+  if (!(worst <= 1e-4)) { console.error(`error ${worst} is above 1e-4`); process.exit(1); }
+}
 
-if (process.argv.includes("--bench")) {
+async function bench(session, feeds, bytes, idData, shape, name, ortFeeds) {
   const ortWeb = await import("onnxruntime-web");
   ortWeb.env.wasm.numThreads = 1;
   ortWeb.env.logLevel = "error";
   const web = await ortWeb.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
-  const webFeeds = { [m.inputs[0].name]: new ortWeb.Tensor("int64", BigInt64Array.from(input.data), m.inputs[0].shape) };
+  const webFeeds = { [name]: new ortWeb.Tensor("int64", BigInt64Array.from(idData), shape) };
   const nodeOne = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  // Interleaved rounds so that load from other processes hits every runtime alike.
-  const rows = { edgenn: [], "onnxruntime-web wasm 1 thread": [], "onnxruntime-node 1 thread": [] };
+  // Interleaved rounds so that load from other processes hits every runtime alike; the median of all calls,
+  // and the minimum (the least disturbed call: on a shared machine the steadier figure).
+  const web1 = "onnxruntime-web wasm 1 thread";
+  const rows = { edgenn: [], [web1]: [], "onnxruntime-node 1 thread": [] };
   for (let round = 0; round < 5; round++) {
-    rows.edgenn.push(median(() => session.runSync({ [m.inputs[0].name]: ids })));
-    rows["onnxruntime-web wasm 1 thread"].push(await medianAsync(() => web.run(webFeeds)));
-    rows["onnxruntime-node 1 thread"].push(await medianAsync(() => nodeOne.run(ortFeeds)));
+    rows.edgenn.push(...await times(() => session.runSync(feeds)));
+    rows[web1].push(...await times(() => web.run(webFeeds)));
+    rows["onnxruntime-node 1 thread"].push(...await times(() => nodeOne.run(ortFeeds)));
   }
   const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-  const base = med(rows["onnxruntime-web wasm 1 thread"]);
-  console.log(`\ntransformer_text (2 layers, seq 128, d 128, 4 heads), ${session.variant} build, node ${process.version}`);
-  for (const [name, xs] of Object.entries(rows)) console.log(`${name.padEnd(32)} ${med(xs).toFixed(3).padStart(8)} ms   ${(med(xs) / base).toFixed(2)}x onnxruntime-web`);
+  const [baseMed, baseMin] = [med(rows[web1]), Math.min(...rows[web1])];
+  console.log(`\ntransformer_text (2 layers, seq 128, d 128, 4 heads), edgenn ${session.variant} build, node ${process.version}`);
+  console.log(`${"".padEnd(32)} ${"median".padStart(9)} ${"min".padStart(9)}   vs onnxruntime-web (median, min)`);
+  for (const [runtime, xs] of Object.entries(rows)) {
+    console.log(`${runtime.padEnd(32)} ${med(xs).toFixed(3).padStart(6)} ms ${Math.min(...xs).toFixed(3).padStart(6)} ms   ${(med(xs) / baseMed).toFixed(2)}x, ${(Math.min(...xs) / baseMin).toFixed(2)}x`);
+  }
 }
-session.dispose();
-if (!(worst <= 1e-4)) { console.error(`error ${worst} is above 1e-4`); process.exit(1); }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
