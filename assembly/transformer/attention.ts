@@ -1,7 +1,8 @@
-// Scaled dot-product attention, one (batch, head) at a time, so only one head's score matrix is ever in scratch:
+// Scaled dot-product attention, one (batch, head) at a time, and within a head one block of query rows at a time
+// (64 KB of scores, in L2 from the first product to the second), so at most one head's scores are ever held:
 //   S = Q·Kᵀ                      packed GEMM (Kᵀ packed per head into scratch)
 //   P = softmax(S * scale + mask)  per row, in place; causal rows stop at the diagonal (the rest is 0)
-//   O = P·V                        packed GEMM (V packed per head into the same scratch)
+//   O = P·V                        packed GEMM (V packed per head into scratch)
 // The softmax's division is applied to O's rows (dv values) rather than to P's (skv values), unless P itself is
 // wanted (the weights output); without a mask the scale rides in the exponent. Both save a pass over the scores.
 // Q, K, V and O are addressed by strides (batch, head, sequence position; head vectors contiguous), so the
@@ -19,10 +20,19 @@ const MASK_ADD: i32 = 1;
 const MASK_KEEP_F32: i32 = 2;
 const MASK_KEEP_I32: i32 = 3;
 
-/** Floats of scratch f32_attention needs (weights != 0: the score matrix is the weights output instead). */
+/**
+ * Bytes of score rows per block of queries: long sequences keep a few rows' scores (in L2 from Q·Kᵀ through P·V)
+ * instead of a head's sq x skv; up to 128 x 128 the block is the whole head.
+ */
+const BLOCK_BYTES: i32 = 65536;
+/** Query rows per block: a multiple of the GEMM's 4-row tile, at least one tile. */
+@inline function block_rows(skv: i32): i32 {
+  return max(4, BLOCK_BYTES / max(skv, 1) / 4 & ~3);
+}
+
+/** Floats of scratch f32_attention needs (weights != 0: the score rows are the weights output instead). */
 export function f32_attention_scratch_size(sq: i32, skv: i32, d: i32, dv: i32, weights: i32): i32 {
-  const packed = max(f32_gemm_packed_size(d, skv), f32_gemm_packed_size(skv, dv));
-  return packed + sq + (weights != 0 ? 0 : sq * skv);
+  return f32_gemm_packed_size(d, skv) + f32_gemm_packed_size(skv, dv) + sq + (weights != 0 ? 0 : min(sq, block_rows(skv)) * skv);
 }
 
 /**
@@ -94,12 +104,15 @@ export function f32_attention(batch: i32, heads: i32, sq: i32, skv: i32, d: i32,
   q: usize, k: usize, v: usize, o: usize, mask: usize, mask_kind: i32, strides: usize,
   scale: f32, causal: i32, weights: usize, scratch: usize): void {
   if (batch <= 0 || heads <= 0 || sq <= 0 || dv <= 0) return;
-  const packed = scratch;
-  const inv = scratch + (<usize>max(f32_gemm_packed_size(d, skv), f32_gemm_packed_size(skv, dv)) << 2);
+  // scratch: [packed Kᵀ | packed V | 1/sum per query | score rows of one block]
+  const packedK = scratch;
+  const packedV = packedK + (<usize>f32_gemm_packed_size(d, skv) << 2);
+  const inv = packedV + (<usize>f32_gemm_packed_size(skv, dv) << 2);
   const own = inv + (<usize>sq << 2);
   const normalize = weights != 0;
   const rowBytes = <usize>skv << 2, headBytes = <usize>sq * rowBytes;
   const kind = mask == 0 ? 0 : mask_kind;
+  const rows = block_rows(skv);
   const q_s = load<i32>(strides, 8), k_s = load<i32>(strides, 20), v_s = load<i32>(strides, 32), o_s = load<i32>(strides, 44);
   const m_s = <usize>load<i32>(strides, 56) << 2;
   for (let b = 0; b < batch; b++) {
@@ -111,26 +124,32 @@ export function f32_attention(batch: i32, heads: i32, sq: i32, skv: i32, d: i32,
         for (let i = 0; i < sq; i++) zero_f32(ob + (<usize>i * o_s << 2), dv);
         continue;
       }
-      const s = weights != 0 ? weights + <usize>(b * heads + h) * headBytes : own;
-      // S = Q·Kᵀ: Kᵀ[kk][j] = K[j][kk] is at kb + 4*(kk + j*k_s).
-      f32_gemm_pack(d, skv, kb, 1, k_s, 0, packed);
-      f32_gemm(sq, skv, d, qb, q_s, packed, s, skv, -Infinity, Infinity);
+      // Kᵀ[kk][j] = K[j][kk] is at kb + 4*(kk + j*k_s); V as it is.
+      f32_gemm_pack(d, skv, kb, 1, k_s, 0, packedK);
+      f32_gemm_pack(skv, dv, vb, v_s, 1, 0, packedV);
       const mb = mask + (offset(strides, 12, b, h) << 2);
-      for (let i = 0; i < sq; i++) {
-        const len = causal != 0 ? min(i + 1, skv) : skv;
-        const row = s + <usize>i * rowBytes, mrow = mb + <usize>i * m_s;
-        // one inlined body per mask kind: no mask test per element
-        let r: f32;
-        if (kind == MASK_ADD) r = attention_row(row, len, skv, scale, mrow, MASK_ADD, normalize);
-        else if (kind == MASK_KEEP_F32) r = attention_row(row, len, skv, scale, mrow, MASK_KEEP_F32, normalize);
-        else if (kind == MASK_KEEP_I32) r = attention_row(row, len, skv, scale, mrow, MASK_KEEP_I32, normalize);
-        else r = attention_row(row, len, skv, scale, mrow, 0, normalize);
-        store<f32>(inv + (<usize>i << 2), r);
+      for (let i0 = 0; i0 < sq; i0 += rows) {
+        const n = min(rows, sq - i0);
+        const s = weights != 0 ? weights + <usize>(b * heads + h) * headBytes + <usize>i0 * rowBytes : own;
+        // S = Q·Kᵀ for this block of queries
+        f32_gemm(n, skv, d, qb + (<usize>i0 * q_s << 2), q_s, packedK, s, skv, -Infinity, Infinity);
+        for (let r = 0; r < n; r++) {
+          const i = i0 + r;
+          const len = causal != 0 ? min(i + 1, skv) : skv;
+          const row = s + <usize>r * rowBytes, mrow = mb + <usize>i * m_s;
+          // one inlined body per mask kind: no mask test per element
+          let c: f32;
+          if (kind == MASK_ADD) c = attention_row(row, len, skv, scale, mrow, MASK_ADD, normalize);
+          else if (kind == MASK_KEEP_F32) c = attention_row(row, len, skv, scale, mrow, MASK_KEEP_F32, normalize);
+          else if (kind == MASK_KEEP_I32) c = attention_row(row, len, skv, scale, mrow, MASK_KEEP_I32, normalize);
+          else c = attention_row(row, len, skv, scale, mrow, 0, normalize);
+          store<f32>(inv + (<usize>r << 2), c);
+        }
+        // O = P·V, then each row divided by its softmax sum unless P was normalised (the weights output)
+        const ob0 = ob + (<usize>i0 * o_s << 2);
+        f32_gemm(n, dv, skv, s, skv, packedV, ob0, o_s, -Infinity, Infinity);
+        if (!normalize) scale_rows(ob0, o_s, n, dv, inv);
       }
-      // O = P·V, then each row divided by its softmax sum unless P was normalised (the weights output)
-      f32_gemm_pack(skv, dv, vb, v_s, 1, 0, packed);
-      f32_gemm(sq, dv, skv, s, skv, packed, ob, o_s, -Infinity, Infinity);
-      if (!normalize) scale_rows(ob, o_s, sq, dv, inv);
     }
   }
 }

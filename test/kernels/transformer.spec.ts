@@ -379,6 +379,12 @@ describe("f32_attention: masks, causal, weights", () => {
     const d = attn(2, 2, 8, 8, 6, 6); d.causal = true; d.maskKind = MASK_KEEP_I32; d.maskHeads = false; d.maskRows = false; d.test();
     const e = attn(1, 2, 1, 1, 8, 8); e.causal = true; e.test();
   });
+  it("long keys: several blocks of query rows per head (64 KB of scores each), with masks, causal, weights", () => {
+    reseed(50);
+    const a = attn(1, 2, 37, 1000, 8, 8); a.maskKind = MASK_ADD; a.maskHeads = false; a.test();
+    const b = attn(2, 1, 70, 700, 5, 3); b.causal = true; b.weights = true; b.maskKind = MASK_KEEP_I32; b.maskRows = false; b.test();
+    const c = attn(1, 1, 9, 4097, 4, 4); c.layout = SBHD; c.test();
+  });
   it("weights output (probabilities after softmax), large scores, batch > 1", () => {
     reseed(48);
     const a = attn(2, 3, 5, 7, 9, 4); a.weights = true; a.test();
