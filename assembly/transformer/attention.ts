@@ -1,6 +1,6 @@
 // Scaled dot-product attention, one (batch, head) at a time, and within a head one block of query rows at a time
 // (64 KB of scores, in L2 from the first product to the second), so at most one head's scores are ever held:
-//   S = Q·Kᵀ                      packed GEMM (Kᵀ packed per head into scratch)
+//   S = Q·Kᵀ                      packed GEMM (Kᵀ packed per head into scratch, 4x4 transposes)
 //   P = softmax(S * scale + mask)  per row, in place; causal rows stop at the diagonal (the rest is 0)
 //   O = P·V                        packed GEMM (V packed per head into scratch)
 // The softmax's division is applied to O's rows (dv values) rather than to P's (skv values), unless P itself is
@@ -125,7 +125,7 @@ export function f32_attention(batch: i32, heads: i32, sq: i32, skv: i32, d: i32,
         continue;
       }
       // Kᵀ[kk][j] = K[j][kk] is at kb + 4*(kk + j*k_s); V as it is.
-      f32_gemm_pack(d, skv, kb, 1, k_s, 0, packedK);
+      pack_kt(d, skv, kb, k_s, packedK);
       f32_gemm_pack(skv, dv, vb, v_s, 1, 0, packedV);
       const mb = mask + (offset(strides, 12, b, h) << 2);
       for (let i0 = 0; i0 < sq; i0 += rows) {
@@ -152,6 +152,47 @@ export function f32_attention(batch: i32, heads: i32, sq: i32, skv: i32, d: i32,
       }
     }
   }
+}
+
+/**
+ * f32_gemm_pack(d, skv, k, 1, k_s, 0, packed) for Kᵀ, the same bytes, 4x4 blocks at a time: f32_gemm_pack reads
+ * a transposed B one float at a time. Panels of 8 keys: 8 zeros (no bias), then d rows of the 8 keys' values.
+ */
+export function pack_kt(d: i32, skv: i32, k: usize, k_s: i32, packed: usize): void {
+  const ks = <usize>k_s << 2, d4 = d & ~3;
+  let p = packed;
+  for (let j0 = 0; j0 < skv; j0 += 8) {
+    if (j0 + 8 > skv) {
+      // a partial panel: the generic packer pads it with zeros
+      f32_gemm_pack(d, skv - j0, k + <usize>j0 * ks, 1, k_s, 0, p);
+      return;
+    }
+    v128.store(p, f32x4.splat(0)); v128.store(p, f32x4.splat(0), 16);
+    const r0 = k + <usize>j0 * ks;
+    let o = p + 32;
+    for (let c = 0; c < d4; c += 4) {
+      const cb = <usize>c << 2;
+      transpose4(o, r0 + cb, ks);
+      transpose4(o + 16, r0 + 4 * ks + cb, ks);
+      o += 128;
+    }
+    for (let c = d4; c < d; c++) {
+      for (let j = 0; j < 8; j++) store<f32>(o + (<usize>j << 2), load<f32>(r0 + <usize>j * ks + (<usize>c << 2)));
+      o += 32;
+    }
+    p += <usize>(d + 1) << 5;
+  }
+}
+
+/** Four rows (4 floats each, `stride` bytes apart) at src, transposed into four 4-float groups 32 bytes apart at dst. */
+@inline function transpose4(dst: usize, src: usize, stride: usize): void {
+  const a = v128.load(src), b = v128.load(src + stride), c = v128.load(src + 2 * stride), e = v128.load(src + 3 * stride);
+  const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5), t1 = i32x4.shuffle(c, e, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(a, b, 2, 6, 3, 7), t3 = i32x4.shuffle(c, e, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(dst, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 32);
+  v128.store(dst, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 64);
+  v128.store(dst, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 96);
 }
 
 /** Element offset of (b, h) for the operand whose three strides start at strides[first]. */

@@ -13,7 +13,7 @@ import { f32_matmul_rows } from "../../assembly/gemm/matmul";
 import { f32_gemm, f32_gemm_pack, f32_gemm_packed_size } from "../../assembly/gemm/gemm";
 import { gather32 } from "../../assembly/transformer/gather";
 import { f32_layernorm } from "../../assembly/transformer/layernorm";
-import { f32_attention, f32_attention_scratch_size } from "../../assembly/transformer/attention";
+import { f32_attention, f32_attention_scratch_size, pack_kt } from "../../assembly/transformer/attention";
 import { at, data, guarded, guards_intact, random, reseed, rnd, same, copy, GUARD } from "./buffers";
 
 const EPS32: f64 = 5.9604644775390625e-8; // 2^-24
@@ -321,6 +321,23 @@ class AttentionTester {
 }
 
 function attn(b: i32, h: i32, sq: i32, skv: i32, d: i32, dv: i32): AttentionTester { return new AttentionTester().shape(b, h, sq, skv, d, dv); }
+
+describe("pack_kt (Kᵀ packed by 4x4 transposes)", () => {
+  it("gives the bytes of f32_gemm_pack for every d and skv tail, strided K", () => {
+    reseed(40);
+    let bad = 0;
+    for (let d = 1; d <= 13; d++) for (let skv = 1; skv <= 19; skv += 3) {
+      const ks = d + (skv % 3);
+      const kbuf = random(skv * ks);
+      const n = f32_gemm_packed_size(d, skv);
+      const p1 = guarded(n), p2 = guarded(n);
+      f32_gemm_pack(d, skv, data(kbuf), 1, ks, 0, data(p1));
+      pack_kt(d, skv, data(kbuf), ks, data(p2));
+      if (!same(p1, p2)) { if (bad++ < 3) trace("pack_kt differs from f32_gemm_pack: d, skv, stride", 3, d, skv, ks); }
+    }
+    expect(bad).toBe(0);
+  });
+});
 
 describe("f32_attention: shapes and layouts", () => {
   it("[batch, heads, seq, dim]: odd head dims, seq 1, skv != sq, dv != d", () => {
