@@ -56,14 +56,6 @@ function compare(label, got, ref) {
   return maxAbs / scale;
 }
 
-/** Times of `rounds` calls after a warm-up (sync or async). */
-async function times(fn, rounds = 41) {
-  for (let i = 0; i < 5; i++) await fn();
-  const t = [];
-  for (let r = 0; r < rounds; r++) { const s = performance.now(); await fn(); t.push(performance.now() - s); }
-  return t;
-}
-
 /** The model, its input as edgenn and onnxruntime feeds, and PyTorch's output. */
 export function transformerText() {
   const { dir, manifest } = ensureModels();
@@ -99,14 +91,18 @@ async function bench(session, feeds, bytes, idData, shape, name, ortFeeds) {
   const web = await ortWeb.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
   const webFeeds = { [name]: new ortWeb.Tensor("int64", BigInt64Array.from(idData), shape) };
   const nodeOne = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  // Interleaved rounds so that load from other processes hits every runtime alike; the median of all calls,
-  // and the minimum (the least disturbed call: on a shared machine the steadier figure).
+  // One call of each runtime in turn, so that load from other processes hits every runtime alike; the median
+  // of all calls, and the minimum (the least disturbed call: on a shared machine the steadier figure).
   const web1 = "onnxruntime-web wasm 1 thread";
-  const rows = { edgenn: [], [web1]: [], "onnxruntime-node 1 thread": [] };
-  for (let round = 0; round < 5; round++) {
-    rows.edgenn.push(...await times(() => session.runSync(feeds)));
-    rows[web1].push(...await times(() => web.run(webFeeds)));
-    rows["onnxruntime-node 1 thread"].push(...await times(() => nodeOne.run(ortFeeds)));
+  const runs = { edgenn: () => session.runSync(feeds), [web1]: () => web.run(webFeeds), "onnxruntime-node 1 thread": () => nodeOne.run(ortFeeds) };
+  const rows = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
+  for (let i = 0; i < 10; i++) for (const f of Object.values(runs)) await f();
+  for (let i = 0; i < 200; i++) {
+    for (const [k, f] of Object.entries(runs)) {
+      const t = performance.now();
+      await f();
+      rows[k].push(performance.now() - t);
+    }
   }
   const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const [baseMed, baseMin] = [med(rows[web1]), Math.min(...rows[web1])];
