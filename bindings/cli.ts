@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { EdgennError } from "./errors.js";
 import { generateSigningKey, signEnn, verifyEnn, type SigningAlgorithm } from "./format/signature.js";
 import { load, type InferenceSession } from "./session.js";
+import type { TensorLike } from "./ort.js";
 import { Tensor } from "./tensor.js";
 
 const root = new URL("../", import.meta.url);
@@ -54,8 +55,13 @@ async function main(argv: string[]): Promise<void> {
   if (command === "run") {
     if (!values.input) throw new EdgennError("BAD_INPUT", "run needs --input JSON_FILE (or - for standard input)");
     const json = JSON.parse(readFileSync(values.input === "-" ? 0 : values.input, "utf8"));
-    const feeds: Record<string, Tensor> = {};
-    for (const [name, v] of Object.entries<any>(json)) feeds[name] = new Tensor("float32", Float32Array.from(v.data ?? v), v.dims ?? [1, (v.data ?? v).length]);
+    const feeds: Record<string, Tensor | TensorLike> = {};
+    const ids = new Set(session.inputs.filter((i) => i.dtype !== "float32").map((i) => i.name));
+    for (const [name, v] of Object.entries<any>(json)) {
+      const data = v.data ?? v, dims = v.dims ?? [1, data.length];
+      // Id inputs as plain integers: the session checks each fits int32 and names the one that does not.
+      feeds[name] = ids.has(name) ? { type: "int64", data, dims } : new Tensor("float32", Float32Array.from(data), dims);
+    }
     const out = await session.run(feeds);
     return console.log(JSON.stringify(Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { dims: t.dims, data: [...t.data] }]))));
   }

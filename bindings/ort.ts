@@ -178,7 +178,8 @@ function int32Ids(name: string, x: TensorLike, dims: number[]): Int32Array {
     const n = typeof v === "bigint" ? (v >= BigInt(INT32_MIN) && v <= BigInt(INT32_MAX) ? Number(v) : NaN) : v;
     if (!Number.isInteger(n) || n < INT32_MIN || n > INT32_MAX) {
       const at = data.length === dims.reduce((a, b) => a * b, 1) ? `position [${unravel(i, dims)}]` : `flat index ${i}`;
-      throw badArg(`input '${name}': value ${v} at ${at} does not fit int32 (ids are held as int32: ${INT32_MIN}..${INT32_MAX})`);
+      const what = typeof v === "bigint" || Number.isInteger(v) ? `does not fit int32 (ids are held as int32: ${INT32_MIN}..${INT32_MAX})` : "is not an integer";
+      throw badArg(`input '${name}': value ${v} at ${at} ${what}`);
     }
     out[i] = n;
   }

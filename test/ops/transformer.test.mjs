@@ -4,6 +4,11 @@
 // Attention 2e-6 + 2e-5 * |ref| (both sides in f32: the scores' and the softmax's rounding, summed over keys).
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { EdgennError, InferenceSession, Tensor, load, readEnn, writeEnn } from "../../dist/index.js";
 import { assertClose, assertExact, fromTf, initTf, node, rng, runGraph, sizeOf, tf, toTf, transpose } from "./harness.mjs";
 
@@ -135,6 +140,23 @@ test("an int64 input's dtype round-trips through .enn (graph JSON), and a bad dt
   s.dispose();
   const bad = writeEnn({ graph: { ...graph, inputs: [{ ...graph.inputs[0], dtype: "uint8" }], constants: undefined }, tensors: [{ name: "table", shape: table.shape, data: table.data }] });
   await assert.rejects(load(bad), (e) => e instanceof EdgennError && e.code === "UNSUPPORTED" && /dtype "uint8" is not supported \(float32, int32, int64\)/.test(e.message));
+});
+
+test("the CLI runs a model with an int64 input from JSON integers, and names a non-integer id", async () => {
+  const { table, graph } = embeddingGraph("int64");
+  const dir = mkdtempSync(join(tmpdir(), "edgenn-ids-"));
+  writeFileSync(join(dir, "m.enn"), writeEnn({ graph: { inputs: graph.inputs, outputs: graph.outputs, nodes: graph.nodes }, tensors: [{ name: "table", shape: table.shape, data: table.data }] }));
+  const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+  const run = (ids) => {
+    writeFileSync(join(dir, "in.json"), JSON.stringify({ ids: { data: ids, dims: [1, ids.length] } }));
+    return spawnSync(process.execPath, [cli, "run", join(dir, "m.enn"), "--input", join(dir, "in.json")], { encoding: "utf8" });
+  };
+  const ok = run([3, 4]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assertExact("CLI Gather", Float32Array.from(JSON.parse(ok.stdout).y.data), table.data.subarray(21, 35));
+  const bad = run([3, 4.5]);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /input 'ids': value 4.5 at position \[0,1\] is not an integer/);
 });
 
 test("Gather: any axis of run-time float data with constant indices, vs tf.gather", async (t) => {
