@@ -48,6 +48,7 @@ function geometry(c: OpContext) {
   if (heads < 1) throw fail(c, `num_heads must be >= 1, got ${heads}`);
   let Q: View, K: View, V: View;
   if (packed) {
+    if (q.length !== 3) throw fail(c, `packed QKV has shape [${q}]; it takes rank 3 ([batch, seq, 3*heads*dim] or [seq, batch, ...])`, "BAD_INPUT");
     const w = q[2];
     if (w % (3 * heads) !== 0) throw fail(c, `packed QKV's last dim ${w} is not 3 x ${heads} heads x a head size`, "BAD_INPUT");
     const d = w / (3 * heads);
