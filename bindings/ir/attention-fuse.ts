@@ -20,7 +20,21 @@ import type { Constant, Graph, Node } from "./graph.js";
 export interface TransformerFusion { layerNorms: number; attentions: number }
 
 export function fuseTransformer(g: Graph): TransformerFusion {
-  return { layerNorms: fuseLayerNorms(g), attentions: fuseAttention(g) };
+  return {
+    layerNorms: rewriteAll(g, (ix, n) => n.op === "ReduceMean" && matchLayerNorm(g, ix, n)),
+    attentions: rewriteAll(g, (ix, n) => n.op === "Softmax" && (n.attrs.axis ?? -1) === -1 && matchAttention(g, ix, n)),
+  };
+}
+
+/** Rewrites one match at a time (each changes the graph), until no node matches; returns how many. */
+function rewriteAll(g: Graph, match: (ix: Index, n: Node) => boolean): number {
+  let count = 0;
+  for (let changed = true; changed;) {
+    changed = false;
+    const ix = new Index(g);
+    for (const n of g.nodes) if (match(ix, n)) { count++; changed = true; break; }
+  }
+  return count;
 }
 
 /** Producer and readers of every value, rebuilt after each rewrite (graphs are small; rewrites are few). */
@@ -33,7 +47,7 @@ class Index {
       new Set(n.inputs).forEach((x) => { if (x) this.readers.set(x, [...(this.readers.get(x) ?? []), n]); });
     }
   }
-  /** The node producing v, when v has no other reader than `by` and is not a graph output. */
+  /** The node producing v (of op `op`, if given), when v has one reader and is not a graph output. */
   sole(v: string, op?: string | string[]): Node | undefined {
     const p = this.producer.get(v), r = this.readers.get(v) ?? [];
     if (!p || r.length !== 1 || this.g.outputs.includes(v)) return undefined;
@@ -47,10 +61,10 @@ class Index {
     return r[0];
   }
   constant(v: string): Constant | undefined { return this.g.constants.get(v); }
-  /** The value of a constant holding one number (a scalar, or any all-ones shape). */
+  /** The value of a constant scalar ([] or [1]: a higher rank of ones could raise the rank of what it meets). */
   scalar(v: string): number | undefined {
     const k = this.g.constants.get(v);
-    return k && k.data.length === 1 ? k.data[0] : undefined;
+    return k && k.data.length === 1 && k.shape.length <= 1 ? k.data[0] : undefined;
   }
 }
 
@@ -78,19 +92,6 @@ function trailingAxes(n: Node): number | undefined {
   if (!Array.isArray(axes) || axes.length === 0 || keep !== 1) return undefined;
   const sorted = [...(axes as number[])].sort((a, b) => a - b);
   return sorted.every((a, i) => a === i - sorted.length) ? sorted.length : undefined;
-}
-
-function fuseLayerNorms(g: Graph): number {
-  let count = 0;
-  for (let changed = true; changed;) {
-    changed = false;
-    const ix = new Index(g);
-    for (const mean of g.nodes) {
-      const fused = mean.op === "ReduceMean" && matchLayerNorm(g, ix, mean);
-      if (fused) { count++; changed = true; break; }
-    }
-  }
-  return count;
 }
 
 function matchLayerNorm(g: Graph, ix: Index, mean: Node): boolean {
@@ -164,18 +165,6 @@ function source(ix: Index, v: string, rank: number): { src: string; perm: number
   const t = ix.sole(v, "Transpose");
   const perm = t?.attrs.perm;
   return t && Array.isArray(perm) && perm.length === rank ? { src: t.inputs[0], perm: perm as number[], node: t } : { src: v, perm: identity(rank) };
-}
-
-function fuseAttention(g: Graph): number {
-  let count = 0;
-  for (let changed = true; changed;) {
-    changed = false;
-    const ix = new Index(g);
-    for (const sm of g.nodes) {
-      if (sm.op === "Softmax" && (sm.attrs.axis ?? -1) === -1 && matchAttention(g, ix, sm)) { count++; changed = true; break; }
-    }
-  }
-  return count;
 }
 
 function matchAttention(g: Graph, ix: Index, sm: Node): boolean {
