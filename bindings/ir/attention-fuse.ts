@@ -114,11 +114,11 @@ function matchLayerNorm(g: Graph, ix: Index, mean: Node): boolean {
   const sqrt = ix.only(addEps.outputs[0], "Sqrt");
   if (!sqrt || div.inputs[1] !== sqrt.outputs[0] || ix.only(sqrt.outputs[0]) !== div) return false;
   const nodes = [mean, sub, sq, meanSq, addEps, sqrt, div];
-  // Optional affine part: a constant that varies only along the normalised axes (leading dims of size 1).
+  // Optional affine part: a constant of at most the normalised axes' rank (more could vary along rows, or raise
+  // the output's rank: the input's rank is not known here).
   const param = (n: Node | undefined, v: string) => {
     const c = n && ix.constant(other(n, v));
-    const rank = c ? c.shape.length - c.shape.findIndex((s) => s !== 1) : 0;
-    return c && (c.shape.every((s) => s === 1) || rank <= k) ? other(n!, v) : undefined;
+    return c && c.shape.length <= k ? other(n!, v) : undefined;
   };
   let y = div.outputs[0];
   const mul = ix.only(y, "Mul"), gamma = param(mul, y);

@@ -67,7 +67,8 @@ test("decomposed LayerNorm: Mul(d, d) for the square, no gamma/beta, two trailin
   await layerNormCase(t, { shape: [3, 7], squareWithMul: true, seed: 4001 });
   await layerNormCase(t, { shape: [2, 5, 6], withGamma: false, withBeta: false, seed: 4002 });
   await layerNormCase(t, { shape: [2, 4, 6], axes: [-2, -1], eps: 1e-3, seed: 4003 });
-  await layerNormCase(t, { shape: [4, 5], withBeta: false, gammaShape: [1, 5], seed: 4004 });
+  // A gamma of higher rank than the normalised axes could raise the output's rank: its Mul stays.
+  await layerNormCase(t, { shape: [4, 5], withBeta: false, gammaShape: [1, 5], left: ["Mul"], seed: 4004 });
 });
 test("decomposed LayerNorm is left alone when an intermediate is read elsewhere or gamma varies along rows", async (t) => {
   await layerNormCase(t, { shape: [3, 8], extraOutput: "d", fused: 0, seed: 4005 });
