@@ -195,6 +195,9 @@ function matchAttention(g: Graph, ix: Index, sm: Node): boolean {
   const kPerm = kt?.attrs.perm;
   if (!kt || !Array.isArray(kPerm) || (kPerm.length !== 3 && kPerm.length !== 4)) return false;
   const rank = kPerm.length;
+  // A mask of higher rank than the scores would raise the output's rank (the op broadcasts it to the scores).
+  const maskRank = mask ? (ix.constant(mask)?.shape ?? g.inputs.find((i) => i.name === mask)?.shape)?.length : undefined;
+  if (maskRank !== undefined && maskRank > rank) return false;
   removed.push(kt);
   const pre = unscale(ix, qk.inputs[0]);
   if (pre.node) { scale *= pre.scale; removed.push(pre.node); }
