@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import ort from "onnxruntime-node";
 import { EdgennError, InferenceSession, Tensor, load, readEnn, writeEnn } from "../../dist/index.js";
 import { assertClose, assertExact, fromTf, initTf, node, rng, runGraph, sizeOf, tf, toTf, transpose } from "./harness.mjs";
 
@@ -77,7 +78,9 @@ test("Gather: int64 and int32 ids (negative from the end) pick rows of a constan
     assert.deepEqual(s.inputs[0], { name: "ids", dtype, shape: ["batch", "seq"] });
     assert.equal(s.inputMetadata[0].type, dtype);
     const ids = [3, 0, 49, -1, 17, -50];
-    for (const feed of [new Tensor("int64", BigInt64Array.from(ids, BigInt), [2, 3]), new Tensor("int32", Int32Array.from(ids), [2, 3])]) {
+    const feeds = [new Tensor("int64", BigInt64Array.from(ids, BigInt), [2, 3]), new Tensor("int32", Int32Array.from(ids), [2, 3]),
+      new ort.Tensor("int64", BigInt64Array.from(ids, BigInt), [2, 3])]; // onnxruntime's own Tensor too
+    for (const feed of feeds) {
       const y = (await s.run({ ids: feed })).y;
       assert.deepEqual([...y.dims], [2, 3, 7]);
       const ref = ids.flatMap((id) => [...table.data.subarray(((id + 50) % 50) * 7, ((id + 50) % 50) * 7 + 7)]);
