@@ -6,10 +6,14 @@ export * from "./conv/conv";
 export * from "./pool/pool";
 export * from "./eltwise/unary";
 export * from "./eltwise/binary";
-export * from "./eltwise/softmax";
+export { f32_softmax } from "./eltwise/softmax";
 export * from "./eltwise/copy";
 export * from "./eltwise/reduce";
 export * from "./rnn/rnn";
+export { f32_matmul_rows } from "./gemm/matmul";
+export { gather32 } from "./transformer/gather";
+export { f32_layernorm } from "./transformer/layernorm";
+export { f32_attention, f32_attention_scratch_size } from "./transformer/attention";
 
 /** First free byte after the module's static data: the TypeScript allocator starts here. */
 export function heap_base(): usize {

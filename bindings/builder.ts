@@ -4,10 +4,15 @@
  *   const model = sequential([dense(64, "relu"), dense(32, "relu"), dense(1, "sigmoid")], { inputShape: [30] });
  *   model.setWeights("dense_1", { kernel, bias });   // kernel [in, out] as a flat Float32Array
  *   const bytes = model.save({ name: "wdbc-mlp" });   // a .enn file
+ *
+ * A text encoder over int64 token ids:
+ *   const enc = sequential([embedding(30522, 128), positionEmbedding(), transformerEncoderLayer({ numHeads: 4, ffDim: 512 }),
+ *     transformerEncoderLayer({ numHeads: 4, ffDim: 512 }), globalAveragePool1d(), dense(2, "softmax")],
+ *     { inputShape: [128], inputDtype: "int64" });
  */
 import { EdgennError } from "./errors.js";
 import { graphToEnn, type SaveOptions } from "./save.js";
-import { type AttrValue, type Constant, type Dim, type Graph, type Node } from "./ir/graph.js";
+import { type AttrValue, type Constant, type Dim, type DType, type Graph, type Node } from "./ir/graph.js";
 import { InferenceSession, type SessionOptions } from "./session.js";
 
 /** A layer knows its output shape from its input shape and which weights it needs. */
@@ -20,8 +25,10 @@ export interface Layer {
 interface BuildContext {
   name: string;
   node(op: string, inputs: string[], attrs: Record<string, AttrValue>): string;
-  /** A weight of the layer, initialised with Glorot-uniform (fans given) or zeros. */
-  weight(suffix: string, shape: number[], fans?: [number, number]): string;
+  /** A weight of the layer, initialised with Glorot-uniform (fans given), zeros, or ones. */
+  weight(suffix: string, shape: number[], init?: [number, number] | "ones"): string;
+  /** A further graph input (e.g. an attention mask), declared once whichever layer asks first. */
+  input(name: string, dtype: DType, shape: Dim[]): string;
 }
 
 /** Dense(units, activation): kernel [in, units], bias [units]. */
@@ -99,7 +106,128 @@ export function globalAveragePool2d(): Layer {
   };
 }
 
-export interface SequentialOptions { inputShape: number[]; inputName?: string; outputName?: string; seed?: number }
+/** Embedding(vocab, dim): int ids [..] -> rows of embeddings [vocab, dim], [.., dim] (Gather on axis 0). */
+export function embedding(vocab: number, dim: number, opts: { name?: string } = {}): Layer {
+  return {
+    name: opts.name, kind: "embedding",
+    build(ctx, x, shape) {
+      const table = ctx.weight("embeddings", [vocab, dim], [vocab, dim]);
+      return { value: ctx.node("Gather", [table, x], { axis: 0 }), shape: [...shape, dim] };
+    },
+  };
+}
+
+/** Learned positions added to [seq, dim] inputs: positions [seq, dim]. */
+export function positionEmbedding(opts: { name?: string } = {}): Layer {
+  return {
+    name: opts.name, kind: "position_embedding",
+    build(ctx, x, shape) {
+      const pos = ctx.weight("positions", shape, shape.length === 2 ? [shape[0], shape[1]] : undefined);
+      return { value: ctx.node("Add", [x, pos], {}), shape };
+    },
+  };
+}
+
+/** LayerNormalization over the last axis: gamma (ones) and beta (zeros) [dim]. */
+export function layerNorm(opts: { epsilon?: number; name?: string } = {}): Layer {
+  return {
+    name: opts.name, kind: "layer_norm",
+    build(ctx, x, shape) {
+      const d = shape[shape.length - 1];
+      const gamma = ctx.weight("gamma", [d], "ones"), beta = ctx.weight("beta", [d]);
+      return { value: ctx.node("LayerNormalization", [x, gamma, beta], { axis: -1, epsilon: opts.epsilon ?? 1e-5 }), shape };
+    },
+  };
+}
+
+export interface AttentionOptions {
+  /** Size of each head (default dim / numHeads). */
+  keyDim?: number;
+  /** Query i attends to keys 0..i only. */
+  causal?: boolean;
+  /**
+   * Name of a graph input [batch, seq] of int32/int64 (or 0/1 float32 with maskDtype) that is nonzero for the
+   * tokens to attend to (a tokenizer's attention_mask). Layers naming the same input share it.
+   */
+  mask?: string;
+  maskDtype?: DType;
+  name?: string;
+}
+
+/**
+ * Multi-head self-attention on [seq, dim] (PyTorch's nn.MultiheadAttention, Keras' MultiHeadAttention with
+ * query = key = value): in_kernel [dim, 3*heads*keyDim] and in_bias (Q, K, V side by side, PyTorch's in_proj
+ * transposed), the fused Attention, out_kernel [heads*keyDim, dim] and out_bias.
+ */
+export function multiHeadAttention(numHeads: number, opts: AttentionOptions = {}): Layer {
+  return {
+    name: opts.name, kind: "multi_head_attention",
+    build(ctx, x, shape) {
+      const d = shape[shape.length - 1], kd = opts.keyDim ?? d / numHeads;
+      if (!Number.isInteger(kd) || kd < 1) throw new EdgennError("BAD_GRAPH", `multiHeadAttention: dim ${d} does not split into ${numHeads} heads (give keyDim)`);
+      const inner = numHeads * kd;
+      const qkv = ctx.node("Dense", [x, ctx.weight("in_kernel", [d, 3 * inner], [d, inner]), ctx.weight("in_bias", [3 * inner])], {});
+      const inputs = [qkv, "", ""];
+      if (opts.mask) {
+        // [batch, seq] -> [batch, 1, seq]: the same keys for every query and head.
+        const m = ctx.input(opts.mask, opts.maskDtype ?? "int64", ["batch", shape[0]]);
+        inputs.push(ctx.node("Reshape", [m], { shape: [0, 1, -1] }));
+      }
+      const att = ctx.node("Attention", inputs, { layout: "bsd", num_heads: numHeads, causal: opts.causal ? 1 : 0, mask_kind: "keep" });
+      const out = ctx.node("Dense", [att, ctx.weight("out_kernel", [inner, d], [inner, d]), ctx.weight("out_bias", [d])], {});
+      return { value: out, shape };
+    },
+  };
+}
+
+/**
+ * PyTorch's nn.TransformerEncoderLayer on [seq, dim]: x = LN1(x + MHA(x)), x = LN2(x + FF(x)) with
+ * FF = Dense(ffDim, activation) -> Dense(dim); `normFirst`: x = x + MHA(LN1(x)), x = x + FF(LN2(x)).
+ * Weights: the attention's (see multiHeadAttention), ff1_kernel [dim, ffDim], ff1_bias, ff2_kernel [ffDim, dim],
+ * ff2_bias, ln1_gamma/ln1_beta, ln2_gamma/ln2_beta.
+ */
+export function transformerEncoderLayer(opts: AttentionOptions & { numHeads: number; ffDim: number; activation?: string; epsilon?: number; normFirst?: boolean }): Layer {
+  return {
+    name: opts.name, kind: "transformer_encoder_layer",
+    build(ctx, x, shape) {
+      const d = shape[shape.length - 1], eps = opts.epsilon ?? 1e-5;
+      // The sub-layers' nodes and weights live under this layer's name, with prefixes.
+      const sub = (prefix: string): BuildContext => ({
+        ...ctx,
+        weight: (suffix, wshape, init) => ctx.weight(`${prefix}${suffix}`, wshape, init),
+      });
+      const norm = (v: string, i: number) => layerNorm({ epsilon: eps }).build(sub(`ln${i}_`), v, shape).value;
+      const attend = (v: string) => multiHeadAttention(opts.numHeads, opts).build(ctx, v, shape).value;
+      const ff = (v: string) => {
+        const h = ctx.node("Dense", [v, ctx.weight("ff1_kernel", [d, opts.ffDim], [d, opts.ffDim]), ctx.weight("ff1_bias", [opts.ffDim])], { activation: opts.activation ?? "relu" });
+        return ctx.node("Dense", [h, ctx.weight("ff2_kernel", [opts.ffDim, d], [opts.ffDim, d]), ctx.weight("ff2_bias", [d])], {});
+      };
+      let y: string;
+      if (opts.normFirst) {
+        y = ctx.node("Add", [x, attend(norm(x, 1))], {});
+        y = ctx.node("Add", [y, ff(norm(y, 2))], {});
+      } else {
+        y = norm(ctx.node("Add", [x, attend(x)], {}), 1);
+        y = norm(ctx.node("Add", [y, ff(y)], {}), 2);
+      }
+      return { value: y, shape };
+    },
+  };
+}
+
+/** Mean over the sequence: [seq, dim] -> [dim] (ReduceMean over axis 1). */
+export function globalAveragePool1d(): Layer {
+  return { kind: "global_average_pool1d", build: (ctx, x, shape) => ({ value: ctx.node("ReduceMean", [x], { axes: [1], keepdims: 0 }), shape: shape.slice(1) }) };
+}
+
+export interface SequentialOptions {
+  inputShape: number[];
+  /** "int64" or "int32" for token ids (the first layer is then an embedding); default "float32". */
+  inputDtype?: DType;
+  inputName?: string;
+  outputName?: string;
+  seed?: number;
+}
 
 export class Sequential {
   readonly graph: Graph;
@@ -112,7 +240,7 @@ export class Sequential {
     if (!opts?.inputShape?.every((d) => Number.isSafeInteger(d) && d > 0)) throw new EdgennError("BAD_GRAPH", "sequential: inputShape must list positive sizes (without the batch dim)");
     this.rand = mulberry32(opts.seed ?? 1);
     const inputName = opts.inputName ?? "input";
-    const graph: Graph = { inputs: [{ name: inputName, dtype: "float32", shape: ["batch", ...opts.inputShape] as Dim[] }], outputs: [], nodes: [], constants: new Map() };
+    const graph: Graph = { inputs: [{ name: inputName, dtype: opts.inputDtype ?? "float32", shape: ["batch", ...opts.inputShape] as Dim[] }], outputs: [], nodes: [], constants: new Map() };
     const counts = new Map<string, number>();
     let value = inputName, shape = [...opts.inputShape];
     layers.forEach((layer, i) => {
@@ -128,13 +256,18 @@ export class Sequential {
           graph.nodes.push({ op, name: nodeName, inputs, outputs: [nodeName], attrs } as Node);
           return nodeName;
         },
-        weight: (suffix, wshape, fans) => {
+        weight: (suffix, wshape, init) => {
           const wname = `${name}/${suffix}`;
           const count = wshape.reduce((a, b) => a * b, 1);
-          const limit = fans ? Math.sqrt(6 / (fans[0] + fans[1])) : 0;
-          graph.constants.set(wname, { shape: wshape, data: Float32Array.from({ length: count }, () => (this.rand() * 2 - 1) * limit) });
+          const limit = Array.isArray(init) ? Math.sqrt(6 / (init[0] + init[1])) : 0;
+          const data = init === "ones" ? new Float32Array(count).fill(1) : Float32Array.from({ length: count }, () => (this.rand() * 2 - 1) * limit);
+          graph.constants.set(wname, { shape: wshape, data });
           weights.push(wname);
           return wname;
+        },
+        input: (iname, dtype, ishape) => {
+          if (!graph.inputs.some((x) => x.name === iname)) graph.inputs.push({ name: iname, dtype, shape: ishape });
+          return iname;
         },
       };
       ({ value, shape } = layer.build(ctx, value, shape));
@@ -147,18 +280,21 @@ export class Sequential {
     this.graph = graph;
   }
 
-  /** Sets a layer's weights from arrays (row-major, the shapes `weightNames` lists). */
-  setWeights(layer: string, values: { kernel: ArrayLike<number>; bias?: ArrayLike<number> }): this {
+  /**
+   * Sets a layer's weights from arrays (row-major, the shapes `weightNames` lists), by weight name without the
+   * layer prefix: { kernel, bias } for dense/conv2d, { embeddings }, { gamma, beta }, { in_kernel, ... }.
+   */
+  setWeights(layer: string, values: Record<string, ArrayLike<number> | undefined>): this {
     const names = this.weightNames.get(layer);
     if (!names) throw new EdgennError("BAD_GRAPH", `setWeights: no layer '${layer}' with weights (layers: ${[...this.weightNames.keys()].join(", ")})`);
-    const put = (name: string | undefined, v: ArrayLike<number> | undefined) => {
-      if (!name || !v) return;
-      const c = this.graph.constants.get(name) as Constant;
+    for (const [key, v] of Object.entries(values)) {
+      if (!v) continue;
+      const name = `${layer}/${key}`;
+      const c = names.includes(name) ? (this.graph.constants.get(name) as Constant) : undefined;
+      if (!c) throw new EdgennError("BAD_GRAPH", `setWeights: layer '${layer}' has no weight '${key}' (it has ${names.map((n) => n.slice(layer.length + 1)).join(", ")})`);
       if (v.length !== c.data.length) throw new EdgennError("BAD_INPUT", `setWeights: '${name}' needs ${c.data.length} values for shape [${c.shape}], got ${v.length}`);
       c.data = Float32Array.from(v);
-    };
-    put(names[0], values.kernel);
-    put(names[1], values.bias);
+    }
     return this;
   }
 

@@ -14,6 +14,7 @@ import { flopsOf, parametersOf } from "./ir/cost.js";
 import { graphToEnn, type SaveOptions } from "./save.js";
 import { Presets, SingleBar } from "cli-progress";
 import { importModel, InferenceSession, load, type LoadProgress } from "./session.js";
+import type { TensorLike } from "./ort.js";
 import { Tensor } from "./tensor.js";
 
 const root = new URL("../", import.meta.url);
@@ -81,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
   const session = await load(file, { variant, onProgress: progressBar(file), ...(keys.length ? { verify: keys } : {}), ...(modelKey ? { decryptionKey: modelKey } : {}) });
   const shapes = parseShapes(values.shape ?? []);
   if (command === "inspect" || command === "info") return inspect(session, file, shapes, values.json === true);
-  const feeds = readFeeds(values.input ?? []);
+  const feeds = readFeeds(values.input ?? [], new Set(session.inputs.filter((i) => i.dtype !== "float32").map((i) => i.name)));
   if (command === "bench") return bench(session, feeds, shapes, intOption(values.runs, "runs", 50), intOption(values.warmup, "warmup", 5));
   if (Object.keys(feeds).length === 0) throw bad("run needs --input NAME=FILE.npy (one per input) or --input FILE.json");
   const out = await session.run(feeds);
@@ -145,9 +146,12 @@ function parseShapes(args: string[]): Record<string, number[]> {
   return shapes;
 }
 
-/** --input NAME=FILE.npy (repeatable), or one --input FILE.json / - holding {"NAME": {"dims", "data"}}. */
-function readFeeds(args: string[]): Record<string, Tensor> {
-  const feeds: Record<string, Tensor> = {};
+/**
+ * --input NAME=FILE.npy (repeatable), or one --input FILE.json / - holding {"NAME": {"dims", "data"}}; JSON
+ * values of `ids` inputs (token ids) stay integers: the session checks each fits int32 and names any that does not.
+ */
+function readFeeds(args: string[], ids: ReadonlySet<string>): Record<string, Tensor | TensorLike> {
+  const feeds: Record<string, Tensor | TensorLike> = {};
   for (const a of args) {
     const eq = a.indexOf("=");
     if (eq > 0) {
@@ -165,7 +169,8 @@ function readFeeds(args: string[]): Record<string, Tensor> {
     for (const [name, v] of Object.entries<any>(json ?? {})) {
       const data = v?.data ?? v;
       if (!Array.isArray(data)) throw bad(`${a}: input '${name}' must be {"dims": [...], "data": [...]} or an array of numbers`);
-      feeds[name] = new Tensor("float32", Float32Array.from(data), v.dims ?? [1, data.length]);
+      const dims = v.dims ?? [1, data.length];
+      feeds[name] = ids.has(name) ? { type: "int64", data, dims } : new Tensor("float32", Float32Array.from(data), dims);
     }
   }
   return feeds;
@@ -218,7 +223,7 @@ function inspect(s: InferenceSession, file: string, shapes: Record<string, numbe
   if (other.length) console.log(`  metadata: ${other.map(([k, v]) => `${k}=${JSON.stringify(v).slice(0, 60)}`).join(", ")}`);
 }
 
-async function bench(s: InferenceSession, given: Record<string, Tensor>, shapes: Record<string, number[]>, runs: number, warmup: number): Promise<void> {
+async function bench(s: InferenceSession, given: Record<string, Tensor | TensorLike>, shapes: Record<string, number[]>, runs: number, warmup: number): Promise<void> {
   const feeds = { ...randomFeeds(s, shapes), ...given };
   const t0 = performance.now();
   s.runSync(feeds);

@@ -22,7 +22,11 @@ export { env, type Env, type LogLevel, type OrtSessionOptions, type ExecutionPro
 export { Tensor, type DataType } from "./tensor.js";
 export { EdgennError, type ErrorCode } from "./errors.js";
 export { features, type Variant, type WasmOptions } from "./wasm/loader.js";
-export { sequential, Sequential, dense, conv2d, maxPool2d, globalAveragePool2d, flatten, activation, type Layer } from "./builder.js";
+export {
+  sequential, Sequential, dense, conv2d, maxPool2d, globalAveragePool2d, flatten, activation,
+  embedding, positionEmbedding, layerNorm, multiHeadAttention, transformerEncoderLayer, globalAveragePool1d,
+  type Layer, type AttentionOptions,
+} from "./builder.js";
 export { readEnn, writeEnn } from "./format/enn.js";
 export { encryptModel, decryptModel, encryptedModelInfo, generateModelKey, isEncryptedModel, type ModelKey } from "./format/encrypt.js";
 // Signed weight files (docs/format.md "Signature trailer", docs/security.md): WebCrypto only.

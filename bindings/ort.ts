@@ -7,7 +7,7 @@
 import { EdgennError } from "./errors.js";
 import type { Graph } from "./ir/graph.js";
 import { OPS } from "./ops/registry.js";
-import { describe, Tensor } from "./tensor.js";
+import { describe, Tensor, type DataType } from "./tensor.js";
 import type { Variant, WasmOptions } from "./wasm/loader.js";
 
 export type LogLevel = "verbose" | "info" | "warning" | "error" | "fatal";
@@ -141,21 +141,55 @@ function wasmSources(): WasmOptions["sources"] {
   return sources;
 }
 
-/** Checks one feed and returns its float32 data and dims (a plain number array is converted). */
-export function feedData(name: string, t: unknown, expected: string): { data: Float32Array; dims: number[] } {
+/**
+ * Checks one feed and returns its data and dims: float32 for a float input (a plain number array is converted);
+ * for an int32/int64 input (token ids), int64 (BigInt64Array, as onnxruntime's Tensor holds it) or int32 data,
+ * every value checked to fit int32 (the arena holds ids as int32).
+ */
+export function feedData(name: string, t: unknown, expected: string, dtype: DataType = "float32"): { data: Float32Array | Int32Array; dims: number[] } {
   if (!t || typeof t !== "object" || !("dims" in t) || !("data" in t)) throw badArg(`input '${name}' must be a Tensor, got ${describe(t)}`);
   const x = t as TensorLike;
   if (x.location !== undefined && x.location !== "cpu" && x.location !== "cpu-pinned") {
     throw new EdgennError("UNSUPPORTED", `input '${name}' is on '${x.location}'; edgenn reads CPU tensors only (download it first: new Tensor(t.type, await t.getData(), t.dims))`);
   }
+  const dims = Array.from(x.dims ?? [], Number);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw badArg(`input '${name}': dims [${dims}] must be non-negative integers (the model expects ${expected})`);
+  if (dtype !== "float32") return { data: int32Ids(name, x, dims), dims };
   let data: unknown = x.data;
   if (x.type !== "float32" || !(tag(data) === "Float32Array" || Array.isArray(data))) {
     throw badArg(`input '${name}' must be float32, got ${x.type} (${describe(data)})`);
   }
   if (Array.isArray(data)) data = Float32Array.from(data);
-  const dims = Array.from(x.dims ?? [], Number);
-  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw badArg(`input '${name}': dims [${dims}] must be non-negative integers (the model expects ${expected})`);
   return { data: data as Float32Array, dims };
+}
+
+const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
+
+/** Integer ids as int32: an Int32Array as it is, int64 (or a plain array of integers) checked value by value. */
+function int32Ids(name: string, x: TensorLike, dims: number[]): Int32Array {
+  const data = x.data as ArrayLike<number | bigint>, kind = tag(data);
+  if (!(x.type === "int64" || x.type === "int32") || !(kind === "BigInt64Array" || kind === "Int32Array" || Array.isArray(data))) {
+    throw badArg(`input '${name}' takes integer ids: int64 (BigInt64Array) or int32 (Int32Array), got ${x.type} (${describe(data)})`);
+  }
+  if (kind === "Int32Array") return data as Int32Array;
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    const n = typeof v === "bigint" ? (v >= BigInt(INT32_MIN) && v <= BigInt(INT32_MAX) ? Number(v) : NaN) : v;
+    if (!Number.isInteger(n) || n < INT32_MIN || n > INT32_MAX) {
+      const at = data.length === dims.reduce((a, b) => a * b, 1) ? `position [${unravel(i, dims)}]` : `flat index ${i}`;
+      const what = typeof v === "bigint" || Number.isInteger(v) ? `does not fit int32 (ids are held as int32: ${INT32_MIN}..${INT32_MAX})` : "is not an integer";
+      throw badArg(`input '${name}': value ${v} at ${at} ${what}`);
+    }
+    out[i] = n;
+  }
+  return out;
+}
+
+function unravel(i: number, dims: number[]): number[] {
+  const idx = new Array<number>(dims.length);
+  for (let d = dims.length - 1; d >= 0; d--) { idx[d] = i % dims[d]; i = Math.floor(i / dims[d]); }
+  return idx;
 }
 
 /**
@@ -202,7 +236,7 @@ export function fillOutput(name: string, out: Tensor<"float32">, t: TensorLike):
 }
 
 /** onnxruntime-web 1.22's value metadata: { name, isTensor: true, type, shape }, symbolic dims as strings. */
-export interface ValueMetadata { readonly name: string; readonly isTensor: true; readonly type: "float32"; readonly shape: readonly (number | string)[] }
+export interface ValueMetadata { readonly name: string; readonly isTensor: true; readonly type: DataType; readonly shape: readonly (number | string)[] }
 
 /**
  * The outputs' shapes by shape inference alone (no plan, nothing allocated), run twice: symbolic input dims

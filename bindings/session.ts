@@ -11,8 +11,9 @@ import { decryptModel, isEncryptedModel, type ModelKey } from "./format/encrypt.
 import { readEnnStream } from "./format/enn-stream.js";
 import { verifyEnnOrThrow, type EnnVerifyResult } from "./format/signature.js";
 import { aborted, openSource, peek, readAll, type ModelSource } from "./io/source.js";
-import { graphToJson, parseGraph, type Constant, type Graph } from "./ir/graph.js";
+import { graphToJson, parseGraph, type Constant, type DType, type Graph } from "./ir/graph.js";
 import { fuse, type FusionReport } from "./ir/passes.js";
+import { valueTypes } from "./ops/dtypes.js";
 import { OPS } from "./ops/registry.js";
 import { createArgs, feedData, fetchList, fillOutput, outputMetadata, type Fetches, type OrtSessionOptions, type RunOptions, type TensorLike, type ValueMetadata } from "./ort.js";
 import { makePlan, runPlan, type Plan, type PlanRuntime } from "./plan/plan.js";
@@ -66,7 +67,8 @@ export interface SessionDescription {
   arenaBytes: number;
   weightsBytes: number;
 }
-export interface InputInfo { name: string; dtype: "float32"; shape: (number | string)[] }
+/** A model input: float32, or int32/int64 ids (fed as Int32Array or BigInt64Array, held as int32). */
+export interface InputInfo { name: string; dtype: DType; shape: (number | string)[] }
 
 /** What load() reports as it goes (`onProgress`): bytes while reading, then each later phase once. */
 export interface LoadProgress {
@@ -223,6 +225,7 @@ export class InferenceSession {
     for (const n of g.nodes) {
       if (!Object.hasOwn(OPS, n.op)) throw new EdgennError("UNSUPPORTED", `node '${n.name}': op '${n.op}' is not supported (supported: ${Object.keys(OPS).sort().join(", ")})`);
     }
+    valueTypes(g); // an int (id) value read by a float op is refused here, before any pass moves nodes
     const source = parseGraph(graphToJson(g), new Map(g.constants)); // unfused, for stream()
     const outputs = [...g.outputs];
     const taps = checkTaps(g, options.taps ?? []);
@@ -261,7 +264,8 @@ export class InferenceSession {
   /**
    * Runs the model. Inputs are copied, never modified; outputs are fresh tensors owned by the caller.
    * `fetches` (onnxruntime-web's): output names, or { name: null | preallocated tensor }; else all outputs.
-   * Feeds are any { type: "float32", data, dims } (onnxruntime's own Tensors too); run options are ignored.
+   * Feeds are any { type, data, dims } (onnxruntime's own Tensors too): float32, or for an id input int64
+   * (BigInt64Array) or int32, each value within int32; run options are ignored.
    */
   async run(feeds: Record<string, Tensor | TensorLike>, fetches?: Fetches | RunOptions, options?: RunOptions): Promise<Record<string, Tensor<"float32">>> {
     return this.runSync(feeds, fetches, options);
@@ -311,11 +315,11 @@ export class InferenceSession {
     }
     const want = fetchList(this.outputNames, fetches, this.taps);
     const shapes = new Map<string, number[]>();
-    const values = new Map<string, Float32Array>();
+    const values = new Map<string, Float32Array | Int32Array>();
     for (const info of this.inputs) {
       const t = feeds[info.name];
       if (t === undefined) throw new EdgennError("BAD_INPUT", `missing input '${info.name}' (${info.dtype} [${info.shape}])`);
-      const { data, dims } = feedData(info.name, t, `[${info.shape}]`);
+      const { data, dims } = feedData(info.name, t, `[${info.shape}]`, info.dtype);
       const ok = dims.length === info.shape.length && info.shape.every((d, i) => typeof d === "string" || d === dims[i]);
       if (!ok) throw new EdgennError("BAD_INPUT", `input '${info.name}' has shape [${dims}], the model expects [${info.shape}]`);
       if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new EdgennError("BAD_INPUT", `input '${info.name}': data has ${data.length} values for shape [${dims}]`);
@@ -326,7 +330,10 @@ export class InferenceSession {
     const buf = () => this.mem.k.memory.buffer;
     for (const info of this.inputs) {
       const data = values.get(info.name)!;
-      new Float32Array(buf(), plan.address.get(info.name)!, data.length).set(data);
+      const at = plan.address.get(info.name)!;
+      // Ids are int32 in the arena: the same 4 bytes per element as float32.
+      if (data instanceof Int32Array) new Int32Array(buf(), at, data.length).set(data);
+      else new Float32Array(buf(), at, data.length).set(data);
     }
     runPlan(plan, this.mem.k, this.arenaBase);
     const out: Record<string, Tensor<"float32">> = {};

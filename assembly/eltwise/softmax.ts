@@ -17,10 +17,16 @@ import { hmax, hsum, load_partial, store_partial } from "../util/lanes";
 
 /** One contiguous row of n elements (inner == 1). */
 @inline function softmax_row(x: usize, y: usize, n: i32, log: bool): void {
+  softmax_row_max(x, y, n, row_max(x, n), log);
+}
+
+/**
+ * Pass 1: the max of n contiguous floats (-Infinity for n = 0). pmax (one instruction) may skip a NaN, but a NaN
+ * element still makes its exp, the sum and so the whole row NaN in pass 2, as the reference does.
+ */
+@inline export function row_max(x: usize, n: i32): f32 {
   const nb = <usize>n << 2;
   const n16 = <usize>(n & ~3) << 2;
-  // pass 1: max. pmax (one instruction) may skip a NaN, but a NaN element still makes its exp, the sum and so
-  // the whole row NaN in pass 2, as the reference does.
   const ninf = f32x4.splat(-Infinity);
   let m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
   let i: usize = 0;
@@ -33,23 +39,34 @@ import { hmax, hsum, load_partial, store_partial } from "../util/lanes";
   for (; i < n16; i += 16) m0 = f32x4.pmax(m0, v128.load(x + i));
   let m = hmax(f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3)));
   for (; i < nb; i += 4) m = max<f32>(m, load<f32>(x + i));
+  return m;
+}
+
+/**
+ * Passes 2 and 3 of a row softmax whose max m is known (the attention kernel finds it while scaling and masking
+ * the scores): e = exp(x - m), sum, then y = e / sum (log: y = x - m - log(sum)). y may equal x. Returns the sum.
+ * For the attention kernel: `scaled` takes e = exp((x - m) * scale) (scores not yet scaled, scale > 0), and
+ * `normalize` = false stops after pass 2 (y = e; the caller divides the product P·V by the sum instead).
+ */
+@inline export function softmax_row_max(x: usize, y: usize, n: i32, m: f32, log: bool, scale: f32 = 1, scaled: bool = false, normalize: bool = true): f32 {
+  const n16 = <usize>(n & ~3) << 2;
   // pass 2: e = exp(x - m), y = e (softmax only), sum
-  const vm = f32x4.splat(m);
+  const vm = f32x4.splat(m), vs = f32x4.splat(scale);
   const zero = f32x4.splat(0.0);
   let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
-  i = 0;
+  let i: usize = 0;
   for (; i + 64 <= n16; i += 64) {
-    const e0 = exp_nonpos_ftz_f32x4(f32x4.sub(v128.load(x + i), vm));
-    const e1 = exp_nonpos_ftz_f32x4(f32x4.sub(v128.load(x + i, 16), vm));
-    const e2 = exp_nonpos_ftz_f32x4(f32x4.sub(v128.load(x + i, 32), vm));
-    const e3 = exp_nonpos_ftz_f32x4(f32x4.sub(v128.load(x + i, 48), vm));
+    const e0 = exp_nonpos_ftz_f32x4(shifted(v128.load(x + i), vm, vs, scaled));
+    const e1 = exp_nonpos_ftz_f32x4(shifted(v128.load(x + i, 16), vm, vs, scaled));
+    const e2 = exp_nonpos_ftz_f32x4(shifted(v128.load(x + i, 32), vm, vs, scaled));
+    const e3 = exp_nonpos_ftz_f32x4(shifted(v128.load(x + i, 48), vm, vs, scaled));
     if (!log) {
       v128.store(y + i, e0); v128.store(y + i, e1, 16); v128.store(y + i, e2, 32); v128.store(y + i, e3, 48);
     }
     s0 = f32x4.add(s0, e0); s1 = f32x4.add(s1, e1); s2 = f32x4.add(s2, e2); s3 = f32x4.add(s3, e3);
   }
   for (; i < n16; i += 16) {
-    const e = exp_nonpos_ftz_f32x4(f32x4.sub(v128.load(x + i), vm));
+    const e = exp_nonpos_ftz_f32x4(shifted(v128.load(x + i), vm, vs, scaled));
     if (!log) v128.store(y + i, e);
     s0 = f32x4.add(s0, e);
   }
@@ -57,11 +74,12 @@ import { hmax, hsum, load_partial, store_partial } from "../util/lanes";
   if (r) {
     // unused lanes hold exp(0 - m): zero them before summing
     const live = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(r));
-    const e = v128.and(exp_nonpos_ftz_f32x4(f32x4.sub(load_partial(x + i, r), vm)), live);
+    const e = v128.and(exp_nonpos_ftz_f32x4(shifted(load_partial(x + i, r), vm, vs, scaled)), live);
     if (!log) store_partial(y + i, e, r);
     s1 = f32x4.add(s1, e);
   }
   const sum = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  if (!normalize) return sum;
   // pass 3
   i = 0;
   if (log) {
@@ -69,14 +87,21 @@ import { hmax, hsum, load_partial, store_partial } from "../util/lanes";
     for (; i < n16; i += 16) v128.store(y + i, f32x4.sub(f32x4.sub(v128.load(x + i), vm), vls));
     if (r) store_partial(y + i, f32x4.sub(f32x4.sub(load_partial(x + i, r), vm), vls), r);
   } else {
-    const scale = f32x4.splat(1.0 / sum);
+    const c = f32x4.splat(1.0 / sum);
     for (; i + 32 <= n16; i += 32) {
-      v128.store(y + i, f32x4.mul(v128.load(y + i), scale));
-      v128.store(y + i, f32x4.mul(v128.load(y + i, 16), scale), 16);
+      v128.store(y + i, f32x4.mul(v128.load(y + i), c));
+      v128.store(y + i, f32x4.mul(v128.load(y + i, 16), c), 16);
     }
-    for (; i < n16; i += 16) v128.store(y + i, f32x4.mul(v128.load(y + i), scale));
-    if (r) store_partial(y + i, f32x4.mul(load_partial(y + i, r), scale), r);
+    for (; i < n16; i += 16) v128.store(y + i, f32x4.mul(v128.load(y + i), c));
+    if (r) store_partial(y + i, f32x4.mul(load_partial(y + i, r), c), r);
   }
+  return sum;
+}
+
+/** x - m, or (x - m) * scale. */
+@inline function shifted(x: v128, vm: v128, vs: v128, scaled: bool): v128 {
+  const d = f32x4.sub(x, vm);
+  return scaled ? f32x4.mul(d, vs) : d;
 }
 
 /** Four adjacent columns (16 floats) at x, y, down n rows of `stride` bytes (inner > 1). */

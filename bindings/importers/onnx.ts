@@ -19,6 +19,7 @@ import type { AttrValue, Constant, Dim, Graph, Node, ValueInfo } from "../ir/gra
 import { OPS } from "../ops/registry.js";
 import { FOLD, FoldError, SMALL_FLOATS, toConstant, type FoldDef, type Tensor } from "./onnx-fold.js";
 import { LOWERED } from "./onnx-lower.js";
+import { ATTENTION_HANDLERS } from "./onnx-attention.js";
 import { decodeTensor, DT, DT_NAME, toNum, type Decoded, type IntTensor } from "./onnx-tensor.js";
 
 export { decodeTensor };
@@ -33,7 +34,7 @@ export const ONNX_OPS: readonly string[] = Object.freeze([
   "Tanh", "Elu", "Exp", "Log", "Sqrt", "Abs", "Neg", "Softplus", "Erf", "Reciprocal", "HardSigmoid", "HardSwish",
   "Softmax", "LogSoftmax", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization",
   "Flatten", "Reshape", "Transpose", "Concat", "Split", "Slice", "Squeeze", "Unsqueeze", "Pad", "Identity", "Dropout",
-  "Constant", "LSTM", "GRU", "RNN",
+  "Constant", "LSTM", "GRU", "RNN", "LayerNormalization",
   // Lowered to IR ops (onnx-lower.ts) or evaluated at import time (onnx-fold.ts).
   "Gather", "Expand", "ReduceSum", "ReduceMean", "ReduceMax", "Cast", "Shape", "Size", "ConstantOfShape", "Range", "Where",
   "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Not", "And", "Or", "Xor", "Mod", "Sign", "Floor", "Ceil",
@@ -200,13 +201,16 @@ class Importer {
       this.nonFloat.set(v.name, `'${v.name}' is not a tensor`);
       return undefined;
     }
-    if (tt.elemType !== DT.FLOAT) {
+    // int64/int32 inputs are ids (token ids): the IR keeps their dtype, only Gather's indices read them.
+    const ids = tt.elemType === DT.INT64 ? "int64" : tt.elemType === DT.INT32 ? "int32" : undefined;
+    if (tt.elemType !== DT.FLOAT && !ids) {
       this.problems.push(`${where} '${v.name}' has data type ${DT_NAME[tt.elemType] ?? tt.elemType} (float32 only)`);
       this.nonFloat.set(v.name, `'${v.name}' is ${DT_NAME[tt.elemType] ?? tt.elemType}`);
       return undefined;
     }
     if (!shape) { this.problems.push(`${where} '${v.name}' has no shape (rank unknown)`); return undefined; }
-    return { name: v.name, dtype: "float32", shape };
+    if (ids) this.nonFloat.set(v.name, `'${v.name}' is ${ids} (ids: only Gather's indices read them)`);
+    return { name: v.name, dtype: ids ?? "float32", shape };
   }
 
   private fresh(base: string): string {
@@ -595,11 +599,11 @@ const HANDLERS: Record<string, Handler> = {
     h.imp.emitNode(c, "Add", [y, cv], [out], {}, "addC");
   },
 
-  MatMul(c, h) {
-    const w = h.imp.floatConst(c.ins[1]);
-    if (!w || w.shape.length !== 2) return h.problem(`B (input 1, '${c.ins[1]}') must be a 2-D float constant (MatMul of two run-time tensors is not supported)`);
-    h.imp.emitNode(c, "Dense", [c.ins[0], c.ins[1]], [c.outs[0]]);
-  },
+  // A constant B is a Dense (packed once); two run-time operands the IR MatMul (attention's Q·Kᵀ and P·V).
+  MatMul: ATTENTION_HANDLERS.MatMul,
+  LayerNormalization: ATTENTION_HANDLERS.LayerNormalization,
+  // Constant indices: Slices (onnx-lower.ts); run-time ids (token ids into an embedding table): the IR Gather.
+  Gather: (c, h) => (h.imp.tensor(c.ins[1] ?? "") ? LOWERED.Gather(c, h) : ATTENTION_HANDLERS.Gather(c, h)),
 
   Add: binary("Add"), Sub: binary("Sub"), Mul: binary("Mul"), Div: binary("Div"), Pow: binary("Pow"),
   Max: binary("Max", true), Min: binary("Min", true),

@@ -2,11 +2,15 @@
  * The graph IR every importer produces and the planner consumes. It knows nothing of file formats.
  * Values are named; constants (weights) are float32 arrays with a shape; nodes are in any order in the
  * input and are put in topological order here. Image ops carry their layout ("NCHW" or "NHWC").
+ * Graph inputs are float32, or int32/int64 ids (token ids), which the runtime stores as int32; which ops may read
+ * an integer value is the ops' business (ops/dtypes.ts).
  */
 import { EdgennError } from "../errors.js";
 
 export type Dim = number | string; // a string is a symbolic dimension (e.g. "batch")
-export interface ValueInfo { name: string; dtype: "float32"; shape: Dim[] }
+export type DType = "float32" | "int32" | "int64";
+export const DTYPES: readonly DType[] = ["float32", "int32", "int64"];
+export interface ValueInfo { name: string; dtype: DType; shape: Dim[] }
 export type AttrValue = number | string | boolean | number[] | string[] | null;
 export interface Node {
   op: string;
@@ -49,7 +53,7 @@ export function parseGraph(json: unknown, constants: Map<string, Constant>): Gra
     if (!v || typeof v !== "object") throw bad(`${where}: expected {name, dtype, shape}`);
     const name = checkName(v.name, where);
     if (defined.has(name)) throw bad(`${where} '${name}' is defined twice (input and constant or input)`);
-    if (v.dtype !== "float32") throw new EdgennError("UNSUPPORTED", `${where} '${name}': dtype ${JSON.stringify(v.dtype)} is not supported (float32)`);
+    if (!DTYPES.includes(v.dtype)) throw new EdgennError("UNSUPPORTED", `${where} '${name}': dtype ${JSON.stringify(v.dtype)} is not supported (${DTYPES.join(", ")})`);
     if (!Array.isArray(v.shape) || v.shape.length > MAX_RANK) throw bad(`${where} '${name}': shape must be an array of at most ${MAX_RANK} dims`);
     const shape: Dim[] = v.shape.map((d: unknown) => {
       if (typeof d === "string" && d.length > 0 && d.length <= 64) return d;
@@ -57,7 +61,7 @@ export function parseGraph(json: unknown, constants: Map<string, Constant>): Gra
       throw bad(`${where} '${name}': dim ${JSON.stringify(d)} is neither a size nor a symbol`);
     });
     defined.add(name);
-    return { name, dtype: "float32", shape };
+    return { name, dtype: v.dtype as DType, shape };
   });
 
   const nodes: Node[] = g.nodes.map((n: any, i: number) => {

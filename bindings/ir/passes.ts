@@ -2,11 +2,13 @@
  * Graph rewrites that make the model cheaper to run without changing its outputs:
  * - batch normalisation after a Conv/Dense is folded into its weights and bias;
  * - a constant bias Add after a Conv/Dense becomes its bias;
- * - an activation after a Conv/Dense is fused into its epilogue.
+ * - an activation after a Conv/Dense is fused into its epilogue;
+ * - decomposed LayerNorms and attention chains become LayerNormalization and Attention nodes (attention-fuse.ts).
  * A value is only absorbed when nothing else reads it and it is not a graph output.
  */
 import type { Constant, Graph, Node } from "./graph.js";
 import { batchNormAffine } from "../ops/norm.js";
+import { fuseTransformer } from "./attention-fuse.js";
 import { keepNHWC } from "./layout.js";
 
 const FUSABLE: Record<string, (n: Node) => Record<string, number | string> | undefined> = {
@@ -28,10 +30,15 @@ export interface FusionReport {
   foldedBatchNorms: number; foldedBiases: number; fusedActivations: number;
   /** Layout copies left after NCHW chains were moved to NHWC (ir/layout.ts): typically one in, one out. */
   layoutTransposes: number;
+  /** Decomposed LayerNorms and QKᵀ-softmax-V chains fused into one node each (ir/attention-fuse.ts). */
+  layerNorms: number;
+  attentions: number;
 }
 
 export function fuse(g: Graph): FusionReport {
-  const report: FusionReport = { foldedBatchNorms: 0, foldedBiases: 0, fusedActivations: 0, layoutTransposes: 0 };
+  // First: the layout pass below would move the Transposes the attention pattern is recognised by.
+  const { layerNorms, attentions } = fuseTransformer(g);
+  const report: FusionReport = { foldedBatchNorms: 0, foldedBiases: 0, fusedActivations: 0, layoutTransposes: 0, layerNorms, attentions };
   let changed = true;
   while (changed) {
     changed = false;

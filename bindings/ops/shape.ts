@@ -1,6 +1,7 @@
 /**
  * Data movement. Reshape, Flatten, Squeeze and Unsqueeze change only the shape (the output shares the input's
- * memory). Transpose, Concat, Split, Slice and Pad are strided copies planned once per shape.
+ * memory). Transpose, Concat, Split, Slice and Pad are strided copies planned once per shape. All but Pad move
+ * 4-byte elements without reading them, so int32 ids pass through them (`anyType`).
  */
 import { coalesce } from "./eltwise.js";
 import { fail, int, ints, need, normAxis, num, sizeOf, str, stridesOf, type OpContext, type OpDef, type Runtime, type Step, type StepIO } from "./types.js";
@@ -20,7 +21,7 @@ function reshapeTo(c: OpContext, x: number[], target: number[]): number[] {
 }
 
 function alias(infer: (c: OpContext, x: number[]) => number[]): OpDef {
-  return { alias: true, infer: (c) => [infer(c, need(c, 0))], prepare: () => ({ scratch: 0, run() {} }) };
+  return { alias: true, anyType: true, infer: (c) => [infer(c, need(c, 0))], prepare: () => ({ scratch: 0, run() {} }) };
 }
 
 function squeezeAxes(c: OpContext, rank: number): number[] | undefined {
@@ -55,6 +56,7 @@ export const shapeOps: Record<string, OpDef> = {
     return out;
   }),
   Transpose: {
+    anyType: true,
     infer(c) {
       const x = need(c, 0);
       return [permutation(c, x.length).map((p) => x[p])];
@@ -66,6 +68,7 @@ export const shapeOps: Record<string, OpDef> = {
     },
   },
   Concat: {
+    anyType: true,
     infer(c) {
       const xs = c.inShapes.map((s, i) => s ?? need(c, i));
       const axis = normAxis(c, int(c, "axis", 0), xs[0].length);
@@ -91,6 +94,7 @@ export const shapeOps: Record<string, OpDef> = {
     },
   },
   Split: {
+    anyType: true,
     infer(c) {
       const x = need(c, 0);
       const axis = normAxis(c, int(c, "axis", 0), x.length);
@@ -109,6 +113,7 @@ export const shapeOps: Record<string, OpDef> = {
     },
   },
   Slice: {
+    anyType: true,
     infer: (c) => [sliceGeometry(c).out],
     prepare(c, [out], rt) {
       const g = sliceGeometry(c);

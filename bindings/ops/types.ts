@@ -10,7 +10,11 @@ export interface OpContext {
   inShapes: (number[] | undefined)[];
   /** The constant behind each input, where the input is a constant (weights). */
   consts: (Constant | undefined)[];
+  /** Element type of each input in the arena (ops/dtypes.ts); absent means float32 throughout. */
+  inTypes?: (ValueType | undefined)[];
 }
+/** What a value holds in the arena: float32, or int32 ids (graph inputs given as int32 or int64). */
+export type ValueType = "float32" | "int32";
 
 /** Session services an op uses while preparing: kernels, memory, and a per-session cache for packed weights. */
 export interface Runtime {
@@ -36,6 +40,10 @@ export interface OpDef {
   packed?: number[];
   /** Output 0 is input 0's memory seen with another shape (reshape family): no step runs. */
   alias?: boolean;
+  /** Inputs that may be int32 values (ids, masks); every other input must be float32 (checked at load). */
+  intInputs?: number[];
+  /** Moves 4-byte elements without reading them (reshape family, transpose, slice): int32 values pass through. */
+  anyType?: boolean;
 }
 
 export const fail = (c: OpContext | Node, msg: string, code: "BAD_GRAPH" | "UNSUPPORTED" | "BAD_INPUT" = "BAD_GRAPH") => {
@@ -87,6 +95,7 @@ export function normAxis(c: OpContext, axis: number, rank: number): number {
   if (a < 0 || a >= Math.max(rank, 1)) throw fail(c, `axis ${axis} is out of range for rank ${rank}`);
   return a;
 }
+export const isInt = (c: OpContext, i: number) => c.inTypes?.[i] === "int32";
 export function need(c: OpContext, i: number): number[] {
   const s = c.inShapes[i];
   if (!s) throw fail(c, `input ${i} is required`);

@@ -4,6 +4,7 @@
  */
 import { EdgennError } from "../errors.js";
 import type { Graph } from "../ir/graph.js";
+import { valueTypes } from "../ops/dtypes.js";
 import { OPS } from "../ops/registry.js";
 import { fail, sizeOf, type OpContext, type Runtime, type Step } from "../ops/types.js";
 import type { KernelExports } from "../wasm/kernels.js";
@@ -32,6 +33,7 @@ export interface PlanRuntime extends Runtime {
 export function makePlan(g: Graph, inputShapes: Map<string, number[]>, rt: PlanRuntime, arenaBase: () => number): Plan {
   const shapes = new Map<string, number[]>(inputShapes);
   for (const [name, c] of g.constants) shapes.set(name, c.shape);
+  const types = valueTypes(g);
   const planInts: { values: number[]; handle: { ptr: number } }[] = [];
   const prt: Runtime = { ...rt, planInts: (values) => { const handle = { ptr: 0 }; planInts.push({ values, handle }); return handle; } };
 
@@ -43,6 +45,7 @@ export function makePlan(g: Graph, inputShapes: Map<string, number[]>, rt: PlanR
       node,
       inShapes: node.inputs.map((x) => (x === "" ? undefined : shapes.get(x))),
       consts: node.inputs.map((x) => g.constants.get(x)),
+      inTypes: node.inputs.map((x) => (x === "" ? undefined : types.get(x) ?? "float32")),
     };
     const outShapes = op.infer(c);
     if (outShapes.length !== node.outputs.length) throw fail(c, `produces ${outShapes.length} outputs, the graph names ${node.outputs.length}`);

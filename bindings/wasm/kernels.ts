@@ -39,6 +39,12 @@ export interface KernelExports {
     packed: Ptr, peep: Ptr, clip: number, hOut: Ptr, hoStride: number, gate: number, alpha: number, beta: number): void;
   f32_gru_step(batch: number, h: number, x: Ptr, xStride: number, hPrev: Ptr, hpStride: number, packed: Ptr, packedH: Ptr,
     rbh: Ptr, lbr: number, clip: number, hOut: Ptr, hoStride: number, scratch: Ptr, gate: number, alpha: number, beta: number): void;
+  f32_matmul_rows(m: number, n: number, k: number, a: Ptr, aRowStride: number, b: Ptr, bRowStride: number, c: Ptr, cRowStride: number): void;
+  gather32(outer: number, axisLen: number, inner: number, data: Ptr, ids: Ptr, count: number, out: Ptr): number;
+  f32_layernorm(rows: number, n: number, x: Ptr, scale: Ptr, bias: Ptr, eps: number, y: Ptr): void;
+  f32_attention_scratch_size(sq: number, skv: number, d: number, dv: number, weights: number): number;
+  f32_attention(batch: number, heads: number, sq: number, skv: number, d: number, dv: number, q: Ptr, k: Ptr, v: Ptr, o: Ptr,
+    mask: Ptr, maskKind: number, strides: Ptr, scale: number, causal: number, weights: Ptr, scratch: Ptr): void;
   f32_rnn_step(batch: number, h: number, x: Ptr, xStride: number, hPrev: Ptr, hpStride: number, packed: Ptr, relu: number,
     clip: number, hOut: Ptr, hoStride: number): void;
 }

@@ -11,11 +11,13 @@ import * as ort from "onnxruntime-node";
 import { load, Tensor } from "../../dist/index.js";
 import { ensureModels, readNpy } from "../../scripts/models.mjs";
 
-/** The models edgenn is expected to import (all of the manifest's but transformer_text, for now). */
+/** The models edgenn is expected to import: all of the manifest's. */
 const EXPECTED = [
-  "wdbc_mlp", "dna_cnn", "lstm_ecg", "bigru_ecg", "squeezenet1_1", "mobilenet_v2", "shufflenet_v2_x1_0", "resnet18",
-  "efficientnet_b0", "densenet121",
+  "wdbc_mlp", "dna_cnn", "lstm_ecg", "bigru_ecg", "transformer_text", "squeezenet1_1", "mobilenet_v2", "shufflenet_v2_x1_0",
+  "resnet18", "efficientnet_b0", "densenet121",
 ];
+/** A manifest input as a tensor of either runtime (token ids are int64). */
+const tensorOf = (T, i) => (i.data instanceof BigInt64Array ? new T("int64", i.data, i.shape) : new T("float32", i.data, i.shape));
 const REL_TOL = 1e-4;
 
 const { dir, manifest } = ensureModels();
@@ -30,7 +32,7 @@ for (const name of EXPECTED) {
     const ref = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
     let want;
     try {
-      const feeds = Object.fromEntries(inputs.map((i) => [i.name, new ort.Tensor("float32", i.data, i.shape)]));
+      const feeds = Object.fromEntries(inputs.map((i) => [i.name, tensorOf(ort.Tensor, i)]));
       want = (await ref.run(feeds))[ref.outputNames[0]];
     } finally {
       await ref.release();
@@ -38,7 +40,7 @@ for (const name of EXPECTED) {
 
     const session = await load(bytes, { format: "onnx" }); // throws (and fails the test) if the model does not import
     try {
-      const feeds = Object.fromEntries(inputs.map((i) => [i.name, new Tensor("float32", i.data, i.shape)]));
+      const feeds = Object.fromEntries(inputs.map((i) => [i.name, tensorOf(Tensor, i)]));
       const got = session.runSync(feeds)[session.outputNames[0]];
       assert.deepEqual(got.dims, want.dims.map(Number), "output shape");
       let err = 0, peak = 0;
