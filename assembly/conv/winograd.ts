@@ -1,4 +1,5 @@
-// Winograd F(4x4, 3x3) convolution, NHWC: 3x3 kernels, stride 1, dilation 1, one group (docs/kernels.md).
+// Winograd F(4x4, 3x3) convolution, NHWC: 3x3 kernels, stride 1, dilation 1, one group (docs/kernels.md);
+// and F(4, 3) for 1-D kernels of any width (below, "1-D").
 //
 // A 4x4 output tile comes from a 6x6 input tile d: Y = A^T [(G g G^T) ⊙ (B^T d B)] A (Lavin & Gray, 2015), so
 // 36 multiplications per tile and channel pair instead of 16 * 9 = 144. The 36 element-wise products summed over
@@ -139,6 +140,123 @@ export function f32_conv2d_wino(n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow:
   }
 }
 
+// ---------------------------------------------------------------------------------------------------
+// 1-D: F(4, 3) with the kernel split into groups of three taps
+//
+// A 1 x kw kernel is q = ceil(kw / 3) groups of 3 taps (zero taps past kw): y[x] = sum_g conv3(in shifted by 3g,
+// w[3g .. 3g+2]), and each 3-tap conv is F(4, 3): 6 multiplications per 4 outputs instead of 12 (kw = 9, 15:
+// half the multiplications of the direct conv). The groups add up in the transformed domain, so they are the
+// K dimension of 6 GEMMs, K = q * cin4 (channels padded to 4 with zero weights):
+//   packed = [bias: cout4][U_0] ... [U_5]     U_p[g*cin4 + ci][o] = (G w[o][ci][3g .. 3g+2])[p]
+//   V[p][t][g*cin4 + ci] = (B^T d)[p], d = the 6 inputs from 4*tx - pad_left + 3g of the tile's row
+//   M[p] = V[p] · U_p; output = clamp(A^T M[.][t] + bias)
+// Rows (n * height of a 2-D image with a 1 x kw kernel) are independent signals.
+
+/** K of the 1-D GEMMs: groups of 3 taps times the padded input channels. */
+@inline function k1d(kw: i32, cin: i32): i32 { return (kw + 2) / 3 * ((cin + 3) & ~3); }
+
+/** Tiles per block of the 1-D kernel: V and M fill BLOCK_FLOATS (a multiple of 4, 4..256). */
+function wino1d_block_tiles(kw: i32, cin: i32, cout: i32): i32 {
+  const per_tile = 6 * (k1d(kw, cin) + ((cout + 3) & ~3));
+  return min(BLOCK_TILES_MAX, max(BLOCK_TILES_MIN, (BLOCK_FLOATS / per_tile) & ~3));
+}
+
+/** Floats of packed weights for f32_conv1d_wino_pack. */
+export function f32_conv1d_wino_packed_size(kw: i32, cin: i32, cout: i32): i32 {
+  return ((cout + 3) & ~3) + 6 * f32_gemm_packed_size(k1d(kw, cin), cout);
+}
+
+/** Packs weights w [cout][cin][kw] (OIHW with kh = 1) and bias [cout] (0 = none) for f32_conv1d_wino. */
+export function f32_conv1d_wino_pack(kw: i32, cin: i32, cout: i32, w: usize, bias: usize, packed: usize): void {
+  const cin4 = (cin + 3) & ~3, cout4 = (cout + 3) & ~3, k = k1d(kw, cin);
+  for (let o = 0; o < cout4; o++) {
+    store<f32>(packed + (<usize>o << 2), o < cout && bias != 0 ? load<f32>(bias + (<usize>o << 2)) : 0);
+  }
+  const u0 = packed + (<usize>cout4 << 2);
+  const pos_floats = f32_gemm_packed_size(k, cout);
+  memory.fill(u0, 0, <usize>6 * pos_floats << 2); // padding channels, taps past kw and bias rows stay 0
+  for (let o = 0; o < cout; o++) {
+    for (let ci = 0; ci < cin; ci++) {
+      const taps = w + (<usize>(o * cin + ci) * kw << 2);
+      for (let t0 = 0; t0 < kw; t0 += 3) {
+        const at = gemm_packed_index(k, t0 / 3 * cin4 + ci, o);
+        for (let p = 0; p < 6; p++) {
+          let s: f64 = 0;
+          for (let d = 0; d < 3 && t0 + d < kw; d++) s += g_at(p, d) * <f64>load<f32>(taps + (<usize>(t0 + d) << 2));
+          store<f32>(u0 + (<usize>(p * pos_floats + at) << 2), <f32>s);
+        }
+      }
+    }
+  }
+}
+
+/** Floats of scratch for f32_conv1d_wino: a zero row, V and M of one block. */
+export function f32_conv1d_wino_scratch_size(kw: i32, cin: i32, cout: i32): i32 {
+  return ((cin + 3) & ~3) + 6 * wino1d_block_tiles(kw, cin, cout) * (k1d(kw, cin) + ((cout + 3) & ~3));
+}
+
+/**
+ * output[rows][ow][cout] = clamp(bias + conv1d(input[rows][iw][cin], w), out_min, out_max), stride 1,
+ * dilation 1: tap dx of output x reads input x - pad_left + dx (0 outside [0, iw)), as f32_conv2d with kh = 1.
+ */
+export function f32_conv1d_wino(rows: i32, iw: i32, cin: i32, ow: i32, cout: i32, kw: i32, pad_left: i32,
+                                input: usize, packed: usize, output: usize, scratch: usize,
+                                out_min: f32, out_max: f32): void {
+  if (rows <= 0 || ow <= 0 || cout <= 0) return;
+  const cin4 = (cin + 3) & ~3, cout4 = (cout + 3) & ~3, k = k1d(kw, cin), q = (kw + 2) / 3;
+  const block = wino1d_block_tiles(kw, cin, cout);
+  const tiles_row = (ow + 3) >> 2, total = rows * tiles_row;
+  const zero = scratch;
+  const v = zero + (<usize>cin4 << 2);
+  const m = v + (<usize>(6 * block * k) << 2);
+  const v_pos = <usize>(block * k) << 2, m_pos = <usize>(block * cout4) << 2;
+  const u_pos = <usize>f32_gemm_packed_size(k, cout) << 2;
+  const u0 = packed + (<usize>cout4 << 2);
+  const in_px = <usize>cin << 2, out_px = <usize>cout << 2;
+  const full = <usize>(cin & ~3) << 2, rem = cin & 3;
+  const vmin = f32x4.splat(out_min), vmax = f32x4.splat(out_max);
+  zero_f32(zero, cin4);
+  for (let t0 = 0; t0 < total; t0 += block) {
+    const tiles = min(block, total - t0);
+    for (let t = 0; t < tiles; t++) {
+      const r = (t0 + t) / tiles_row, x0 = ((t0 + t - r * tiles_row) << 2) - pad_left;
+      const line = input + <usize>r * iw * in_px;
+      for (let g = 0; g < q; g++) {
+        // Six input pixels from x0 + 3g; those outside the row read the zero buffer.
+        const x = x0 + 3 * g;
+        const c0 = line + <usize>x * in_px;
+        const p0 = <u32>x < <u32>iw ? c0 : zero, p1 = <u32>(x + 1) < <u32>iw ? c0 + in_px : zero;
+        const p2 = <u32>(x + 2) < <u32>iw ? c0 + 2 * in_px : zero, p3 = <u32>(x + 3) < <u32>iw ? c0 + 3 * in_px : zero;
+        const p4 = <u32>(x + 4) < <u32>iw ? c0 + 4 * in_px : zero, p5 = <u32>(x + 5) < <u32>iw ? c0 + 5 * in_px : zero;
+        let out = v + (<usize>(t * k + g * cin4) << 2);
+        let off: usize = 0;
+        for (; off < full; off += 16, out += 16) {
+          in_1d(v128.load(p0 + off), v128.load(p1 + off), v128.load(p2 + off), v128.load(p3 + off),
+                v128.load(p4 + off), v128.load(p5 + off), out, v_pos);
+        }
+        if (rem) {
+          in_1d(load_partial(p0 + off, rem), load_partial(p1 + off, rem), load_partial(p2 + off, rem),
+                load_partial(p3 + off, rem), load_partial(p4 + off, rem), load_partial(p5 + off, rem), out, v_pos);
+        }
+      }
+    }
+    for (let p = 0; p < 6; p++) {
+      f32_gemm(tiles, cout, k, v + <usize>p * v_pos, k, u0 + <usize>p * u_pos, m + <usize>p * m_pos, cout4,
+               -Infinity, Infinity);
+    }
+    for (let t = 0; t < tiles; t++) {
+      const r = (t0 + t) / tiles_row, ox0 = (t0 + t - r * tiles_row) << 2;
+      const cols = min(4, ow - ox0);
+      let c = m + (<usize>(t * cout4) << 2), d = output + (<usize>(r * ow + ox0) * out_px);
+      for (let off = 0; off < cout; off += 4, c += 16, d += 16) {
+        out_1d(v128.load(c), v128.load(c + m_pos), v128.load(c + 2 * m_pos), v128.load(c + 3 * m_pos),
+               v128.load(c + 4 * m_pos), v128.load(c + 5 * m_pos), d, out_px, true,
+               v128.load(packed + (<usize>off << 2)), vmin, vmax, cols, min(4, cout - off));
+      }
+    }
+  }
+}
+
 /**
  * V[p] of one tile for all channels: v points at V[0][t][0], positions v_pos bytes apart. The 6x6 input tile
  * starts at (iy0, ix0) of the image img; taps outside it read `zero`.
@@ -204,35 +322,44 @@ function wino_input_tile(img: usize, ih: i32, iw: i32, cin: i32, iy0: i32, ix0: 
  */
 function wino_output_tile(m: usize, m_pos: usize, cout: i32, bias: usize, tmp: usize, dst: usize, row: usize,
                           px: usize, rows: i32, cols: i32, vmin: v128, vmax: v128): void {
-  const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
   const groups = (cout + 3) >> 2;
   const m6 = m_pos * 6;
   for (let g = 0; g < groups; g++) {
     const off = <usize>g << 4;
     let c = m + off;
     for (let j = 0; j < 6; j++, c += m_pos) {
-      const m0 = v128.load(c), m1 = v128.load(c + m6), m2 = v128.load(c + 2 * m6);
-      const m3 = v128.load(c + 3 * m6), m4 = v128.load(c + 4 * m6), m5 = v128.load(c + 5 * m6);
-      const a = f32x4.add(m1, m2), s = f32x4.sub(m1, m2), p = f32x4.add(m3, m4), q = f32x4.sub(m3, m4);
-      const t = tmp + (<usize>j << 4);
-      v128.store(t, f32x4.add(f32x4.add(m0, a), p));
-      v128.store(t + TMP_ROW, madd(two, q, s));
-      v128.store(t + 2 * TMP_ROW, madd(four, p, a));
-      v128.store(t + 3 * TMP_ROW, f32x4.add(madd(eight, q, s), m5));
+      out_1d(v128.load(c), v128.load(c + m6), v128.load(c + 2 * m6), v128.load(c + 3 * m6), v128.load(c + 4 * m6),
+             v128.load(c + 5 * m6), tmp + (<usize>j << 4), TMP_ROW, false, vmin, vmin, vmax, 4, 4);
     }
     const bv = v128.load(bias + off);
     const lanes = min(4, cout - (g << 2));
     let r = tmp, d = dst + off;
     for (let i = 0; i < rows; i++, r += TMP_ROW, d += row) {
-      const m0 = v128.load(r), m1 = v128.load(r, 16), m2 = v128.load(r, 32);
-      const m3 = v128.load(r, 48), m4 = v128.load(r, 64), m5 = v128.load(r, 80);
-      const a = f32x4.add(m1, m2), s = f32x4.sub(m1, m2), p = f32x4.add(m3, m4), q = f32x4.sub(m3, m4);
-      store_px(d, clamp4(f32x4.add(f32x4.add(f32x4.add(m0, a), p), bv), vmin, vmax), lanes);
-      if (cols > 1) store_px(d + px, clamp4(f32x4.add(madd(two, q, s), bv), vmin, vmax), lanes);
-      if (cols > 2) store_px(d + 2 * px, clamp4(f32x4.add(madd(four, p, a), bv), vmin, vmax), lanes);
-      if (cols > 3) store_px(d + 3 * px, clamp4(f32x4.add(f32x4.add(madd(eight, q, s), m5), bv), vmin, vmax), lanes);
+      out_1d(v128.load(r), v128.load(r, 16), v128.load(r, 32), v128.load(r, 48), v128.load(r, 64), v128.load(r, 80),
+             d, px, true, bv, vmin, vmax, cols, lanes);
     }
   }
+}
+
+/**
+ * y = A^T m for one column (or row) of six v128, stored at out + k*stride, k = 0..3:
+ *   y0 = m0 + m1 + m2 + m3 + m4    y1 = m1 - m2 + 2 (m3 - m4)    y2 = m1 + m2 + 4 (m3 + m4)    y3 = m1 - m2 + 8 (m3 - m4) + m5
+ * With `last` (a constant: the branches fold away), y + bias is clamped and only the first `cols` outputs and
+ * `lanes` channels are stored (the edges of the output); otherwise all four v128 are.
+ */
+@inline function out_1d(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, out: usize, stride: usize,
+                        last: bool, bias: v128, vmin: v128, vmax: v128, cols: i32, lanes: i32): void {
+  const a = f32x4.add(m1, m2), s = f32x4.sub(m1, m2), p = f32x4.add(m3, m4), q = f32x4.sub(m3, m4);
+  let y0 = f32x4.add(f32x4.add(m0, a), p), y1 = madd(f32x4.splat(2), q, s);
+  let y2 = madd(f32x4.splat(4), p, a), y3 = f32x4.add(madd(f32x4.splat(8), q, s), m5);
+  if (!last) {
+    v128.store(out, y0); v128.store(out + stride, y1); v128.store(out + 2 * stride, y2); v128.store(out + 3 * stride, y3);
+    return;
+  }
+  store_px(out, clamp4(f32x4.add(y0, bias), vmin, vmax), lanes);
+  if (cols > 1) store_px(out + stride, clamp4(f32x4.add(y1, bias), vmin, vmax), lanes);
+  if (cols > 2) store_px(out + 2 * stride, clamp4(f32x4.add(y2, bias), vmin, vmax), lanes);
+  if (cols > 3) store_px(out + 3 * stride, clamp4(f32x4.add(y3, bias), vmin, vmax), lanes);
 }
 
 @inline function store_px(p: usize, v: v128, lanes: i32): void {

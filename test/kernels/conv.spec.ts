@@ -11,6 +11,7 @@ import {
   f32_conv2d, f32_conv2d_pack, f32_conv2d_packed_size, f32_conv2d_scratch_size,
   f32_dwconv2d, f32_dwconv2d_pack, f32_dwconv2d_packed_size,
   f32_conv2d_wino, f32_conv2d_wino_pack, f32_conv2d_wino_packed_size, f32_conv2d_wino_scratch_size,
+  f32_conv1d_wino, f32_conv1d_wino_pack, f32_conv1d_wino_packed_size, f32_conv1d_wino_scratch_size,
 } from "../../assembly/conv/conv";
 import { conv_block_rows } from "../../assembly/conv/im2col";
 import { wino_block_tiles } from "../../assembly/conv/winograd";
@@ -21,9 +22,10 @@ reseed(2024);
 const GENERAL: i32 = 0; // f32_conv2d
 const DEPTHWISE: i32 = 1; // f32_dwconv2d (groups == cin == cout)
 const WINOGRAD: i32 = 2; // f32_conv2d_wino (3x3, stride 1, dilation 1, one group)
+const WINO1D: i32 = 3; // f32_conv1d_wino (1 x kw, stride 1, dilation 1, one group, no vertical padding)
 const WINO_TOL: f64 = 5e-6;
-/** Largest error / (sum |x * w|) seen in Winograd runs: the measured accuracy, printed at the end. */
-let wino_worst: f64 = 0;
+/** Largest error / (sum |x * w|) seen in Winograd runs (2-D, 1-D): the measured accuracy, printed at the end. */
+let wino_worst: f64 = 0, wino1d_worst: f64 = 0;
 
 /** A convolution problem (builder, as XNNPACK's testers): conv(n, ih, iw, cin, cout, kh, kw).stride(2, 2)... */
 class Conv {
@@ -78,6 +80,17 @@ class Conv {
       f32_conv2d_wino(this.n, this.ih, this.iw, this.cin, oh, ow, this.cout, this.pt, this.pl,
                       xp, data(packed), data(y), data(scratch), this.lo, this.hi);
       if (!guards_intact(scratch, ns)) { trace("wino wrote outside its scratch: " + this.describe()); return false; }
+    } else if (mode == WINO1D) {
+      assert(this.kh == 1 && this.sh == 1 && this.sw == 1 && this.dw == 1 && this.groups == 1 && this.pt == 0 && this.pb == 0);
+      const np = f32_conv1d_wino_packed_size(this.kw, this.cin, this.cout);
+      const packed = guarded(np);
+      f32_conv1d_wino_pack(this.kw, this.cin, this.cout, data(w), bias_ptr, data(packed));
+      if (!guards_intact(packed, np)) { trace("wino1d pack wrote outside the packed buffer: " + this.describe()); return false; }
+      const ns = f32_conv1d_wino_scratch_size(this.kw, this.cin, this.cout);
+      const scratch = guarded(ns);
+      f32_conv1d_wino(this.n * this.ih, this.iw, this.cin, ow, this.cout, this.kw, this.pl,
+                      xp, data(packed), data(y), data(scratch), this.lo, this.hi);
+      if (!guards_intact(scratch, ns)) { trace("wino1d wrote outside its scratch: " + this.describe()); return false; }
     } else if (mode == DEPTHWISE) {
       assert(this.groups == this.cin && this.cout == this.cin);
       const np = f32_dwconv2d_packed_size(this.kh, this.kw, this.cin);
@@ -123,17 +136,20 @@ class Conv {
       for (let o = 0; o < this.cout; o++) {
         const i = ((b * oh + oy) * ow + ox) * this.cout + o;
         const s = ref[i], got = <f64>at(y, i);
-        // Winograd: an output's error comes from its whole 4x4 tile (the output transform mixes the tile's
-        // products), so it is measured against the largest magnitude in the tile, same channel.
+        // Winograd: an output's error comes from its whole tile (4x4, or 1x4 in 1-D: the output transform mixes
+        // the tile's products), so it is measured against the largest magnitude in the tile, same channel.
         let mag = mags[i];
-        if (mode == WINOGRAD) {
-          for (let ty = oy & ~3; ty < min(oh, (oy & ~3) + 4); ty++) for (let tx = ox & ~3; tx < min(ow, (ox & ~3) + 4); tx++) {
+        const wino = mode == WINOGRAD || mode == WINO1D;
+        if (wino) {
+          const y0 = mode == WINOGRAD ? oy & ~3 : oy, y1 = mode == WINOGRAD ? min(oh, y0 + 4) : oy + 1;
+          for (let ty = y0; ty < y1; ty++) for (let tx = ox & ~3; tx < min(ow, (ox & ~3) + 4); tx++) {
             mag = max(mag, mags[((b * oh + ty) * ow + tx) * this.cout + o]);
           }
-          if (mag > 0) wino_worst = max(wino_worst, abs(got - s) / mag);
+          if (mag > 0 && mode == WINOGRAD) wino_worst = max(wino_worst, abs(got - s) / mag);
+          if (mag > 0 && mode == WINO1D) wino1d_worst = max(wino1d_worst, abs(got - s) / mag);
         }
-        if (!(abs(got - s) <= (mode == WINOGRAD ? WINO_TOL : 1e-6) * mag + 1e-30)) {
-          trace((mode == DEPTHWISE ? "f32_dwconv2d" : mode == WINOGRAD ? "f32_conv2d_wino" : "f32_conv2d") +
+        if (!(abs(got - s) <= (wino ? WINO_TOL : 1e-6) * mag + 1e-30)) {
+          trace((mode == DEPTHWISE ? "f32_dwconv2d" : mode == WINOGRAD ? "f32_conv2d_wino" : mode == WINO1D ? "f32_conv1d_wino" : "f32_conv2d") +
                 " mismatch: " + this.describe());
           trace(`  at n=${b} y=${oy} x=${ox} c=${o}: reference = ${s}, optimized = ${got}, sum|x*w| = ${mag}`);
           return false;
@@ -144,9 +160,9 @@ class Conv {
   }
 
   check(): void { expect(this.run(GENERAL)).toBe(true, this.describe()); }
-  /** Winograd, and the general kernel on the same problem. */
+  /** Winograd (2-D or 1-D), and the general kernel on the same problem. */
   check_wino(): void {
-    expect(this.run(WINOGRAD)).toBe(true, this.describe());
+    expect(this.run(this.kh == 1 ? WINO1D : WINOGRAD)).toBe(true, this.describe());
     expect(this.run(GENERAL)).toBe(true, this.describe());
   }
   /** Depthwise: both the dedicated kernel and the general kernel with groups = c. */
@@ -386,5 +402,42 @@ describe("f32_conv2d_wino", () => {
   it("accuracy", () => {
     trace(`f32_conv2d_wino: largest |error| / sum |x * w| over the cases above = ${wino_worst}`);
     expect(wino_worst <= WINO_TOL).toBe(true);
+  });
+});
+
+describe("f32_conv1d_wino", () => {
+  it("kernel widths 3..16 (groups of 3 taps, zero taps past kw), padding 0 to kw - 1", () => {
+    for (let kw = 3; kw <= 16; kw++) {
+      conv(1, 1, 23, 5, 7, 1, kw).pad(0, (kw - 1) / 2, 0, kw / 2).check_wino();
+      conv(1, 1, 20 + kw, 6, 9, 1, kw).check_wino();
+    }
+    conv(1, 1, 9, 4, 8, 1, 5).pad(0, 4, 0, 4).check_wino();
+    conv(1, 1, 12, 4, 8, 1, 3).pad(0, 0, 0, 2).check_wino();
+  });
+
+  it("channel tails, lengths that are not multiples of 4, down to 1", () => {
+    for (let i = 0; i < CHANNELS.length; i++) for (let j = 0; j < CHANNELS.length; j += 3) {
+      conv(1, 1, 14, CHANNELS[i], CHANNELS[j], 1, 9).pad(0, 4, 0, 4).check_wino();
+    }
+    for (let w = 1; w <= 9; w++) conv(1, 1, w, 5, 6, 1, 3).pad(0, 1, 0, 1).check_wino();
+  });
+
+  it("batch and rows of a 2-D image, no bias, clamps, input at the end of memory", () => {
+    conv(3, 1, 17, 5, 9, 1, 7).pad(0, 3, 0, 3).check_wino();
+    conv(2, 4, 13, 6, 10, 1, 5).pad(0, 2, 0, 2).check_wino(); // 2-D image, 1 x 5 kernel: 8 independent rows
+    conv(1, 1, 30, 7, 12, 1, 9).pad(0, 4, 0, 4).nobias().clamp(0, Infinity).check_wino();
+    conv(2, 1, 21, 5, 6, 1, 4).pad(0, 1, 0, 2).clamp(-0.3, 0.2).check_wino();
+    for (let c = 1; c <= 5; c++) conv(1, 1, 11, c, 5, 1, 6).pad(0, 2, 0, 3).inputAtEnd().check_wino();
+  });
+
+  it("DNA CNN shapes and blocks of tiles", () => {
+    conv(1, 1, 1000, 4, 64, 1, 15).pad(0, 7, 0, 7).clamp(0, Infinity).check_wino();
+    conv(1, 1, 250, 64, 64, 1, 9).pad(0, 4, 0, 4).check_wino();
+    conv(2, 1, 62, 64, 16, 1, 9).pad(0, 4, 0, 4).check_wino();
+  });
+
+  it("accuracy", () => {
+    trace(`f32_conv1d_wino: largest |error| / sum |x * w| over the cases above = ${wino1d_worst}`);
+    expect(wino1d_worst <= WINO_TOL).toBe(true);
   });
 });
