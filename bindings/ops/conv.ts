@@ -29,20 +29,21 @@ function geometry(c: OpContext) {
 }
 
 /**
- * Winograd where it wins (measured, bench/RESULTS.md): F(4x4, 3x3) for 3x3 kernels, F(4, 3) with the kernel split
- * into groups of 3 taps for 1 x kw kernels (kw >= 3; rows of a 2-D image are independent signals when nothing
- * pads them vertically); stride 1, dilation 1, one group, WINO_MIN_CHANNELS or more output channels and enough
- * input channels that the GEMMs' K is as large. Decided from the weights and attributes only, never the image
- * size: weights are packed once, by the first plan.
+ * Winograd where it wins (bench/RESULTS.md): F(4x4, 3x3) for 3x3 kernels, F(4, 3) with the kernel split into
+ * groups of 3 taps for 1 x kw kernels (kw >= 3; the rows of a 2-D image are independent signals when nothing
+ * pads them vertically); stride 1, dilation 1, one group, and at least WINO_MIN channels: 3x3 measured >= 2x
+ * faster from 8 -> 8 channels (break-even at 3-4), 1-D 1.2-1.5x from 4 -> 8. Decided from the weights and
+ * attributes only, never the image size: weights are packed once, by the first plan (on images of 1-2 pixels
+ * a 4x4 tile is mostly padding and im2col would be faster).
  */
-const WINO_MIN_CHANNELS = 16;
+const WINO_MIN = { cin3x3: 8, cin1d: 4, cout: 8 };
 function winograd(g: ReturnType<typeof geometry>): "wino" | "wino1d" | undefined {
   const { kernel, strides, dilations, padBegin, padEnd } = g.win;
-  if (g.groups !== 1 || g.cout < WINO_MIN_CHANNELS || !strides.every((d) => d === 1) || !dilations.every((d) => d === 1)) return undefined;
+  if (g.groups !== 1 || g.cout < WINO_MIN.cout || !strides.every((d) => d === 1) || !dilations.every((d) => d === 1)) return undefined;
   const [kh, kw] = as2d(kernel, 1);
-  if (kh === 3 && kw === 3 && g.x.ch >= WINO_MIN_CHANNELS) return "wino";
+  if (kh === 3 && kw === 3 && g.x.ch >= WINO_MIN.cin3x3) return "wino";
   const vertical = kernel.length === 1 || (padBegin[0] === 0 && padEnd[0] === 0);
-  if (kh === 1 && kw >= 3 && vertical && Math.ceil(kw / 3) * Math.ceil(g.x.ch / 4) * 4 >= WINO_MIN_CHANNELS) return "wino1d";
+  if (kh === 1 && kw >= 3 && vertical && g.x.ch >= WINO_MIN.cin1d) return "wino1d";
   return undefined;
 }
 

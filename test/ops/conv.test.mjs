@@ -66,7 +66,7 @@ const CASES2D = [
   { name: "3x3 groups 2 cin 128 cout 10 (K 576 per group)", n: 1, h: 9, w: 7, cin: 128, cout: 10, k: [3, 3], pad: [1, 1, 1, 1], groups: 2 },
   { name: "3x3 on 40x40 (1600 pixels: several im2col blocks), cin 3 cout 8", n: 1, h: 40, w: 40, cin: 3, cout: 8, k: [3, 3], pad: "SAME_UPPER" },
   { name: "1x1 cin 600 cout 9 (K blocking on the direct path), clip", n: 1, h: 9, w: 9, cin: 600, cout: 9, k: [1, 1], act: "clip", alpha: -0.5, beta: 0.5 },
-  // Winograd F(4x4, 3x3): 3x3, stride 1, >= 16 channels in and out.
+  // Winograd F(4x4, 3x3): 3x3, stride 1, >= 8 channels in and out (so are "1x1 image" and "cin 17" above).
   { name: "Winograd 3x3 pads 1, cin 16 cout 24, 10x7, batch 2, relu", n: 2, h: 10, w: 7, cin: 16, cout: 24, k: [3, 3], pad: [1, 1, 1, 1], act: "relu" },
   { name: "Winograd 3x3 SAME_LOWER + VALID-like pads [0,2,1,0], cin 19 cout 17", n: 1, h: 9, w: 6, cin: 19, cout: 17, k: [3, 3], pad: [0, 2, 1, 0] },
   { name: "Winograd 3x3 VALID, cin 32 cout 16, no bias, sigmoid", n: 1, h: 5, w: 13, cin: 32, cout: 16, k: [3, 3], pad: "VALID", bias: false, act: "sigmoid" },
