@@ -6,6 +6,7 @@
 //   node bench/cnn.mjs                                   this tree's dist/, simd and relaxed
 //   node bench/cnn.mjs --dist=before:/path/to/old/dist   also the old build, interleaved with this one
 //   options: --models=resnet18,mobilenet_v2 --rounds=9 --runs=5 --check (max error vs onnxruntime-node) --json
+//            --clock=cpu (this process's CPU time instead of wall time: steadier when other jobs share the cores)
 //
 // Each round runs every (dist, build, model) `runs` times and keeps that round's median; the table gives the
 // median (and range) of the round medians. Relaxed SIMD needs --experimental-wasm-relaxed-simd in Node 20:
@@ -32,6 +33,7 @@ if (!WebAssembly.validate(relaxedBytes) && !process.execArgv.includes(FLAG)) {
 
 const models = String(args.models ?? "resnet18,mobilenet_v2,dna_cnn").split(",");
 const rounds = Number(args.rounds ?? 9), runs = Number(args.runs ?? 5);
+const clock = args.clock === "cpu" ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
 const dists = [["this", resolve(HERE, "../dist")]];
 for (const d of String(args.dist ?? "").split(",").filter(Boolean)) {
   const [label, path] = d.includes(":") ? d.split(/:(.*)/s) : ["other", d];
@@ -64,9 +66,9 @@ for (let r = 0; r < rounds; r++) {
   for (const c of configs) {
     const t = [];
     for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
+      const t0 = clock();
       c.s.runSync(c.feeds);
-      t.push(performance.now() - t0);
+      t.push(clock() - t0);
     }
     c.medians.push(median(t));
   }
@@ -92,10 +94,10 @@ for (const c of configs) {
 }
 
 const machine = { cpu: cpus()[0]?.model?.trim(), cores: cpus().length, node: process.version, date: new Date().toISOString(), loadavg: loadavg().map((x) => +x.toFixed(2)) };
-if (args.json) console.log(JSON.stringify({ machine, rounds, runs, rows }, null, 1));
+if (args.json) console.log(JSON.stringify({ machine, rounds, runs, clock: args.clock === "cpu" ? "cpu" : "wall", rows }, null, 1));
 else {
   console.log(`${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.date}, load ${machine.loadavg.join(" ")}`);
-  console.log(`median of ${rounds} round medians (${runs} runs each), ms [range]${ort ? "; max |err| vs onnxruntime-node, and / max |ref|" : ""}`);
+  console.log(`median of ${rounds} round medians (${runs} runs each, ${args.clock === "cpu" ? "CPU" : "wall"} time), ms [range]${ort ? "; max |err| vs onnxruntime-node, and / max |ref|" : ""}`);
   for (const r of rows) {
     const err = r.maxAbs !== undefined ? `  err ${r.maxAbs.toExponential(2)} (rel ${r.rel.toExponential(2)})` : "";
     console.log(`${r.dist.padEnd(8)} ${r.variant.padEnd(8)} ${r.model.padEnd(14)} ${r.ms.toFixed(2).padStart(8)} [${r.min.toFixed(2)}-${r.max.toFixed(2)}]${err}`);
