@@ -145,24 +145,26 @@ for (const layout of ["NLC", "NCL"]) {
   CASES1D.forEach((c, i) => test(`Conv1D ${layout}: ${c.name}`, (t) => conv1dCase(t, layout, { seed: 300 + i, ...c })));
 }
 
-test("Conv: symbolic batch, two batch sizes and repeated runs in one session (plan cache, packed weights reused)", async (t) => {
-  const R = rng(42);
-  const w = { shape: [4, 3, 3, 3], data: R.array(4 * 27) };
-  const b = { shape: [4], data: R.array(4) };
-  const graph = {
-    inputs: [{ name: "x", dtype: "float32", shape: ["batch", 3, 5, 6] }], outputs: ["y"],
-    nodes: [node("Conv", ["x", "w", "b"], ["y"], { layout: "NCHW", pads: [1, 1, 1, 1], activation: "relu" })],
-    constants: new Map([["w", w], ["b", b]]),
-  };
-  const s = await InferenceSession.fromGraph(graph);
-  for (const n of [2, 1, 3, 2]) {
-    const x = { shape: [n, 3, 5, 6], data: R.array(n * 90) };
-    const y = s.runSync({ x: new Tensor("float32", x.data, x.shape) }).y;
-    const xh = toNHWC(x);
-    const ref = toNCHW(tfConv2d({ x: xh, w, b, pad: [1, 1, 1, 1] }));
-    const abs = toNCHW(tfConv2d({ x: xh, w, b, pad: [1, 1, 1, 1], abs: true }));
-    const post = applyAct("relu", 0, 0, ref.data, abs.data.map((v) => 1e-5 + 1e-5 * v));
-    assertClose(`Conv batch ${n}`, { shape: [...y.dims], data: y.data }, { shape: ref.shape, data: post.data }, { bound: post.bound, t });
-  }
-  s.dispose();
-});
+for (const [cin, cout, path] of [[3, 4, "im2col"], [8, 8, "Winograd"]]) {
+  test(`Conv (${path}): symbolic batch, two batch sizes and repeated runs in one session (plan cache, packed weights reused)`, async (t) => {
+    const R = rng(42);
+    const w = { shape: [cout, cin, 3, 3], data: R.array(cout * cin * 9) };
+    const b = { shape: [cout], data: R.array(cout) };
+    const graph = {
+      inputs: [{ name: "x", dtype: "float32", shape: ["batch", cin, 5, 6] }], outputs: ["y"],
+      nodes: [node("Conv", ["x", "w", "b"], ["y"], { layout: "NCHW", pads: [1, 1, 1, 1], activation: "relu" })],
+      constants: new Map([["w", w], ["b", b]]),
+    };
+    const s = await InferenceSession.fromGraph(graph);
+    for (const n of [2, 1, 3, 2]) {
+      const x = { shape: [n, cin, 5, 6], data: R.array(n * cin * 30) };
+      const y = s.runSync({ x: new Tensor("float32", x.data, x.shape) }).y;
+      const xh = toNHWC(x);
+      const ref = toNCHW(tfConv2d({ x: xh, w, b, pad: [1, 1, 1, 1] }));
+      const abs = toNCHW(tfConv2d({ x: xh, w, b, pad: [1, 1, 1, 1], abs: true }));
+      const post = applyAct("relu", 0, 0, ref.data, abs.data.map((v) => 1e-5 + 1e-5 * v));
+      assertClose(`Conv batch ${n}`, { shape: [...y.dims], data: y.data }, { shape: ref.shape, data: post.data }, { bound: post.bound, t });
+    }
+    s.dispose();
+  });
+}
