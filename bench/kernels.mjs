@@ -13,7 +13,8 @@
 // Each number is the median of `repeats` timed runs of >= `ms` milliseconds each, after a warm-up that lets V8
 // tier the functions up to TurboFan. GFLOP/s count 2*M*N*K per GEMM; % peak is against f32_simd_peak of the same
 // build (the peak's best sample: interference only lowers a peak). Every GEMM case is also spot-checked against
-// an f64 reference (column "check").
+// an f64 reference (column "check"). The conv section times ResNet-18's 3x3 layers by im2col + GEMM and by
+// Winograd (effective GFLOP/s: the direct convolution's FLOPs over the time), interleaved.
 //
 // Adding a section (e.g. MLP latency): push { name, title, run(kernels, opts) } onto `sections` (here or from a
 // script that imports this module and calls main()). `kernels` is loadKernels()'s { exports, arena }; `run`
@@ -193,6 +194,59 @@ export const gemmSection = {
   },
 };
 
+/** 3x3 stride-1 SAME convs of ResNet-18 (batch 1, NHWC): H = W, cin = cout. */
+export const CONV_CASES = [[56, 64], [28, 128], [14, 256], [7, 512]].map(([hw, c]) => ({ name: `ResNet-18 3x3 ${hw}x${hw}x${c}`, hw, c }));
+
+/**
+ * The same 3x3 conv by im2col + GEMM (f32_conv2d) and by Winograd F(4x4, 3x3) (f32_conv2d_wino). GFLOP/s count
+ * the direct convolution's 2 * H * W * 9 * cin * cout for both, so Winograd's is an effective rate. "check" is
+ * the largest |winograd - im2col| over the largest |im2col| output.
+ */
+export const convSection = {
+  name: "conv",
+  title: "3x3 conv, im2col + GEMM vs Winograd F(4x4, 3x3) (effective GFLOP/s = 2 * H*W * 9*cin * cout / time)",
+  run(k, opts) {
+    const e = k.exports, ar = k.arena, rows = [];
+    if (typeof e.f32_conv2d_wino !== "function") return rows;
+    for (const cs of CONV_CASES) {
+      if (opts.only && !opts.only.test(cs.name)) continue;
+      ar.reset();
+      const { hw, c } = cs, n = hw * hw * c;
+      const x = ar.f32(n), w = ar.f32(9 * c * c), bias = ar.f32(c), y1 = ar.f32(n), y2 = ar.f32(n);
+      for (const [p, cnt] of [[x, n], [w, 9 * c * c], [bias, c]]) {
+        const v = ar.view(p, cnt);
+        for (let i = 0; i < cnt; i++) v[i] = rnd();
+      }
+      const pk = ar.f32(e.f32_conv2d_packed_size(3, 3, c, c, 1)), sc = ar.f32(e.f32_conv2d_scratch_size(hw, 3, 3, c, c, 1));
+      e.f32_conv2d_pack(3, 3, c, c, 1, w, bias, pk);
+      const pw = ar.f32(e.f32_conv2d_wino_packed_size(c, c)), sw = ar.f32(e.f32_conv2d_wino_scratch_size(c, c));
+      e.f32_conv2d_wino_pack(c, c, w, bias, pw);
+      const im2col = () => e.f32_conv2d(1, hw, hw, c, hw, hw, c, 3, 3, 1, 1, 1, 1, 1, 1, 1, x, pk, y1, sc, -Infinity, Infinity);
+      const wino = () => e.f32_conv2d_wino(1, hw, hw, c, hw, hw, c, 1, 1, x, pw, y2, sw, -Infinity, Infinity);
+      im2col(); wino();
+      const a = ar.view(y1, n), b = ar.view(y2, n);
+      let err = 0, mag = 0;
+      for (let i = 0; i < n; i++) { err = Math.max(err, Math.abs(a[i] - b[i])); mag = Math.max(mag, Math.abs(a[i])); }
+      const flops = 2 * hw * hw * 9 * c * c, shape = { M: hw * hw, N: c, K: 9 * c };
+      // Interleaved, so that load from other processes falls on both alike.
+      const t1 = [], t2 = [];
+      for (let r = 0; r < 3; r++) {
+        t1.push(measure((it) => { for (let i = 0; i < it; i++) im2col(); }, opts));
+        t2.push(measure((it) => { for (let i = 0; i < it; i++) wino(); }, opts));
+      }
+      rows.push({ name: `${cs.name} im2col`, ...shape, flops, time: merge(t1, opts.clock) });
+      rows.push({ name: `${cs.name} winograd`, ...shape, flops, time: merge(t2, opts.clock), check: err / mag });
+    }
+    return rows;
+  },
+};
+
+/** One timing from several measure() results: all their samples. */
+function merge(ms, clock) {
+  const wall = ms.flatMap((m) => m.wall), cpu = ms.flatMap((m) => m.cpu), pick = clock === "cpu" ? cpu : wall;
+  return { iterations: ms[0].iterations, wall, cpu, median: median(pick), best: Math.min(...pick) };
+}
+
 const PEAK_ITERATIONS = 200000;
 
 export const peakSection = {
@@ -205,7 +259,7 @@ export const peakSection = {
 };
 
 /** Sections run in order (the peak first); append new ones here. */
-export const sections = [peakSection, gemmSection];
+export const sections = [peakSection, gemmSection, convSection];
 
 // ------------------------------------------------------------------------------------------------
 // One build
@@ -316,6 +370,7 @@ function printTable(report) {
     const head = ["case".padEnd(32), "M".padStart(6), "N".padStart(6), "K".padStart(6)];
     for (const [label] of live) head.push(`${label} med/best`.padStart(17), "%peak".padStart(6));
     if (sec === "gemm") head.push("check".padStart(6));
+    if (sec === "conv") head.push("err/max".padStart(8));
     console.log(head.join(" "));
     for (let i = 0; i < first.rows.length; i++) {
       const r0 = first.rows[i];
@@ -328,6 +383,7 @@ function printTable(report) {
         if (r && r.check !== undefined && !(r.check <= 1)) ok = false;
       }
       if (sec === "gemm") line.push((ok ? "ok" : "FAIL").padStart(6));
+      if (sec === "conv") line.push(live.map(([, b]) => b.sections[sec]?.rows[i]?.check?.toExponential(1) ?? "").join(" ").padStart(8));
       console.log(line.join(" "));
     }
   }

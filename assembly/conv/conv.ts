@@ -21,6 +21,10 @@ import { f32_gemm, f32_gemm_packed_size } from "../gemm/gemm";
 import { conv_block_rows, conv_pack, im2col_tap_major } from "./im2col";
 
 export { f32_dwconv2d_packed_size, f32_dwconv2d_pack, f32_dwconv2d } from "./dwconv";
+export {
+  f32_conv2d_wino_packed_size, f32_conv2d_wino_pack, f32_conv2d_wino_scratch_size, f32_conv2d_wino,
+  f32_conv1d_wino_packed_size, f32_conv1d_wino_pack, f32_conv1d_wino_scratch_size, f32_conv1d_wino,
+} from "./winograd";
 
 /** Floats of packed weights for f32_conv2d_pack. */
 export function f32_conv2d_packed_size(kh: i32, kw: i32, cin: i32, cout: i32, groups: i32): i32 {

@@ -45,6 +45,14 @@ export function f32_gemm_pack(k: i32, n: i32, b: usize, b_row_stride: i32, b_col
 }
 
 /**
+ * Float offset of B[kk][nn] in a packed B of k rows (kk = -1: the bias of column nn), for packers that
+ * compute B on the fly instead of reading it (Winograd-transformed conv weights).
+ */
+@inline export function gemm_packed_index(k: i32, kk: i32, nn: i32): i32 {
+  return (nn >> 3) * NR * (k + 1) + (kk + 1) * NR + (nn & (NR - 1));
+}
+
+/**
  * Packs B whose K index splits in two: row kk = ko * k_inner + ki is read at b + 4*(ko*outer_stride +
  * ki*inner_stride + col*col_stride). Conv weights in OIHW order packed for a tap-major im2col use it
  * (ko = tap, ki = input channel); a plain matrix is the case k_inner = k.

@@ -1,12 +1,14 @@
 /**
  * Conv (1-D and 2-D): stride, padding (explicit or SAME), dilation, groups, fused bias and activation.
  * Weights are ONNX-ordered [cout][cin/groups][kh][kw] and packed once per session: depthwise convs get
- * their own kernel, the rest run as im2col + GEMM (1x1 stride-1 convs skip the im2col).
+ * their own kernel, stride-1 3x3 and 1-D convs with enough channels run as Winograd (F(4x4, 3x3), F(4, 3)),
+ * the rest as im2col + GEMM (1x1 stride-1 convs skip the im2col).
  */
-import { applyActivation, parseActivation } from "./activation.js";
+import { applyActivation, parseActivation, type Activation } from "./activation.js";
+import type { KernelExports } from "../wasm/kernels.js";
 import { as2d, groupsOf, joinImage, layoutOf, slidingWindow, splitImage } from "./geometry.js";
 import { inLayout } from "./layout.js";
-import { fail, need, sizeOf, type OpContext, type OpDef, type Step } from "./types.js";
+import { fail, need, sizeOf, type OpContext, type OpDef, type Step, type StepIO } from "./types.js";
 
 function geometry(c: OpContext) {
   const layout = layoutOf(c);
@@ -26,6 +28,57 @@ function geometry(c: OpContext) {
   return { layout, x, cout, groups, win, depthwise: groups === x.ch && cout === x.ch && groups > 1 };
 }
 
+/**
+ * Winograd where it wins (bench/RESULTS.md): F(4x4, 3x3) for 3x3 kernels, F(4, 3) with the kernel split into
+ * groups of 3 taps for 1 x kw kernels (kw >= 3; the rows of a 2-D image are independent signals when nothing
+ * pads them vertically); stride 1, dilation 1, one group, and at least WINO_MIN channels: 3x3 measured >= 2x
+ * faster from 8 -> 8 channels (break-even at 3-4), 1-D 1.2-1.5x from 4 -> 8. Decided from the weights and
+ * attributes only, never the image size: weights are packed once, by the first plan (on images of 1-2 pixels
+ * a 4x4 tile is mostly padding and im2col would be faster).
+ */
+const WINO_MIN = { cin3x3: 8, cin1d: 4, cout: 8 };
+function winograd(g: ReturnType<typeof geometry>): "wino" | "wino1d" | undefined {
+  const { kernel, strides, dilations, padBegin, padEnd } = g.win;
+  if (g.groups !== 1 || g.cout < WINO_MIN.cout || !strides.every((d) => d === 1) || !dilations.every((d) => d === 1)) return undefined;
+  const [kh, kw] = as2d(kernel, 1);
+  if (kh === 3 && kw === 3 && g.x.ch >= WINO_MIN.cin3x3) return "wino";
+  const vertical = kernel.length === 1 || (padBegin[0] === 0 && padEnd[0] === 0);
+  if (kh === 1 && kw >= 3 && vertical && g.x.ch >= WINO_MIN.cin1d) return "wino1d";
+  return undefined;
+}
+
+/** The kernel family of a conv: packed weight and scratch sizes (floats), packing, and the call. */
+interface ConvKernel { packedSize: number; scratch: number; pack(w: number, b: number, p: number): void; run(io: StepIO, p: number): void }
+function kernelFor(g: ReturnType<typeof geometry>, k: KernelExports, act: Activation): ConvKernel {
+  const { x, cout, groups, win } = g;
+  const [ih, iw] = as2d(x.spatial, 1), [oh, ow] = as2d(win.out, 1), [kh, kw] = as2d(win.kernel, 1);
+  const [sh, sw] = as2d(win.strides, 1), [dh, dw] = as2d(win.dilations, 1);
+  const [pt, pl] = as2d(win.padBegin, 0);
+  const cin = x.ch, n = x.n, lo = act.min, hi = act.max;
+  switch (g.depthwise ? "dw" : winograd(g) ?? "gemm") {
+    case "dw": return {
+      packedSize: k.f32_dwconv2d_packed_size(kh, kw, cin), scratch: 0,
+      pack: (w, b, p) => k.f32_dwconv2d_pack(kh, kw, cin, w, b, p),
+      run: (io, p) => k.f32_dwconv2d(n, ih, iw, cin, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, io.inputs[0], p, io.outputs[0], lo, hi),
+    };
+    case "wino": return {
+      packedSize: k.f32_conv2d_wino_packed_size(cin, cout), scratch: k.f32_conv2d_wino_scratch_size(cin, cout),
+      pack: (w, b, p) => k.f32_conv2d_wino_pack(cin, cout, w, b, p),
+      run: (io, p) => k.f32_conv2d_wino(n, ih, iw, cin, oh, ow, cout, pt, pl, io.inputs[0], p, io.outputs[0], io.scratch, lo, hi),
+    };
+    case "wino1d": return {
+      packedSize: k.f32_conv1d_wino_packed_size(kw, cin, cout), scratch: k.f32_conv1d_wino_scratch_size(kw, cin, cout),
+      pack: (w, b, p) => k.f32_conv1d_wino_pack(kw, cin, cout, w, b, p),
+      run: (io, p) => k.f32_conv1d_wino(n * ih, iw, cin, ow, cout, kw, pl, io.inputs[0], p, io.outputs[0], io.scratch, lo, hi),
+    };
+    case "gemm": return {
+      packedSize: k.f32_conv2d_packed_size(kh, kw, cin, cout, groups), scratch: k.f32_conv2d_scratch_size(ow, kh, kw, cin, cout, groups),
+      pack: (w, b, p) => k.f32_conv2d_pack(kh, kw, cin, cout, groups, w, b, p),
+      run: (io, p) => k.f32_conv2d(n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, pt, pl, groups, io.inputs[0], p, io.outputs[0], io.scratch, lo, hi),
+    };
+  }
+}
+
 export const Conv: OpDef = {
   packed: [1, 2],
   infer(c) {
@@ -33,30 +86,28 @@ export const Conv: OpDef = {
     return [joinImage(g.x.n, g.cout, g.win.out, g.layout)];
   },
   prepare(c, _out, rt) {
-    const { layout, x, cout, groups, win, depthwise } = geometry(c);
+    const g = geometry(c);
+    const { layout, x, cout, win } = g;
     const act = parseActivation(c);
-    const [ih, iw] = as2d(x.spatial, 1), [oh, ow] = as2d(win.out, 1), [kh, kw] = as2d(win.kernel, 1);
-    const [sh, sw] = as2d(win.strides, 1), [dh, dw] = as2d(win.dilations, 1);
-    const [pt, pl] = as2d(win.padBegin, 0);
-    const cin = x.ch, name = c.node.name, k = rt.k;
+    const kernel = kernelFor(g, rt.k, act);
+    const name = c.node.name;
     const packed = rt.once(`conv:${name}`, () => {
-      const size = depthwise ? k.f32_dwconv2d_packed_size(kh, kw, cin) : k.f32_conv2d_packed_size(kh, kw, cin, cout, groups);
-      const p = rt.mem.alloc(size * 4, `packed weights of '${name}'`);
+      const p = rt.mem.alloc(kernel.packedSize * 4, `packed weights of '${name}'`);
       const [w, b] = rt.mem.stage([c.consts[1]!.data, c.consts[2]?.data], `weights of '${name}'`);
-      if (depthwise) k.f32_dwconv2d_pack(kh, kw, cin, w, b, p);
-      else k.f32_conv2d_pack(kh, kw, cin, cout, groups, w, b, p);
+      kernel.pack(w, b, p);
       return p;
     });
+    const [ih, iw] = as2d(x.spatial, 1), [oh, ow] = as2d(win.out, 1);
     const outCount = x.n * oh * ow * cout;
+    const k = rt.k;
     const step: Step = {
-      scratch: depthwise ? 0 : k.f32_conv2d_scratch_size(ow, kh, kw, cin, cout, groups) * 4,
+      scratch: 4 * kernel.scratch,
       run(io) {
         if (outCount === 0) return;
-        if (depthwise) k.f32_dwconv2d(x.n, ih, iw, cin, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, io.inputs[0], packed, io.outputs[0], act.min, act.max);
-        else k.f32_conv2d(x.n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, pt, pl, groups, io.inputs[0], packed, io.outputs[0], io.scratch, act.min, act.max);
+        kernel.run(io, packed);
         applyActivation(k, act, io.outputs[0], outCount);
       },
     };
-    return inLayout(rt, layout, { n: x.n, c: cin, h: ih, w: iw }, { c: cout, h: oh, w: ow }, step);
+    return inLayout(rt, layout, { n: x.n, c: x.ch, h: ih, w: iw }, { c: cout, h: oh, w: ow }, step);
   },
 };

@@ -14,6 +14,16 @@ export interface KernelExports {
   f32_conv2d(n: number, ih: number, iw: number, cin: number, oh: number, ow: number, cout: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, groups: number,
     input: Ptr, packed: Ptr, output: Ptr, scratch: Ptr, outMin: number, outMax: number): void;
+  f32_conv2d_wino_packed_size(cin: number, cout: number): number;
+  f32_conv2d_wino_pack(cin: number, cout: number, w: Ptr, bias: Ptr, packed: Ptr): void;
+  f32_conv2d_wino_scratch_size(cin: number, cout: number): number;
+  f32_conv2d_wino(n: number, ih: number, iw: number, cin: number, oh: number, ow: number, cout: number,
+    padTop: number, padLeft: number, input: Ptr, packed: Ptr, output: Ptr, scratch: Ptr, outMin: number, outMax: number): void;
+  f32_conv1d_wino_packed_size(kw: number, cin: number, cout: number): number;
+  f32_conv1d_wino_pack(kw: number, cin: number, cout: number, w: Ptr, bias: Ptr, packed: Ptr): void;
+  f32_conv1d_wino_scratch_size(kw: number, cin: number, cout: number): number;
+  f32_conv1d_wino(rows: number, iw: number, cin: number, ow: number, cout: number, kw: number, padLeft: number,
+    input: Ptr, packed: Ptr, output: Ptr, scratch: Ptr, outMin: number, outMax: number): void;
   f32_dwconv2d_packed_size(kh: number, kw: number, c: number): number;
   f32_dwconv2d_pack(kh: number, kw: number, c: number, w: Ptr, bias: Ptr, packed: Ptr): void;
   f32_dwconv2d(n: number, ih: number, iw: number, c: number, oh: number, ow: number, kh: number, kw: number,

@@ -37,3 +37,12 @@ export function same(a: StaticArray<f32>, b: StaticArray<f32>): bool {
   for (let i = 0; i < a.length; i++) if (reinterpret<u32>(a[i]) != reinterpret<u32>(b[i])) return false;
   return true;
 }
+
+/** Room for `floats` floats flush against the end of linear memory, in fresh pages the allocator does not own. */
+export function atMemoryEnd(floats: i32): usize {
+  const bytes = <usize>max(floats, 0) << 2;
+  const pages = <i32>((bytes + 0xffff) >> 16) + 1;
+  const before = memory.grow(pages);
+  if (before < 0) unreachable();
+  return (<usize>(before + pages) << 16) - bytes;
+}

@@ -1,27 +1,38 @@
-// f32_conv2d (im2col + GEMM) and f32_dwconv2d against a plain scalar convolution with f64 accumulation.
+// f32_conv2d (im2col + GEMM), f32_conv2d_wino (Winograd F(4x4, 3x3)) and f32_dwconv2d against a plain scalar
+// convolution with f64 accumulation.
 //
-// Tolerance: |optimized - reference| <= 1e-6 * sum |bias| + |x * w| over the taps of that output (+1e-30),
-// i.e. a relative error of 1e-6 of the magnitude that was summed (f32 sums of up to ~600 terms).
+// Tolerance: |optimized - reference| <= tol * sum |bias| + |x * w| over the taps of that output (+1e-30),
+// i.e. a relative error of tol of the magnitude that was summed: 1e-6 for the direct kernels (f32 sums of up to
+// ~600 terms). Winograd's transforms scale values by up to 8 and 1/24 before rounding and mix the 16 outputs of
+// a tile, so its error is held to WINO_TOL of the largest such magnitude in the output's 4x4 tile.
 // Every buffer the kernels write (output, scratch, packed weights) is surrounded by guard values that
 // must survive, and the inputs and weights must be left unchanged.
 import {
   f32_conv2d, f32_conv2d_pack, f32_conv2d_packed_size, f32_conv2d_scratch_size,
   f32_dwconv2d, f32_dwconv2d_pack, f32_dwconv2d_packed_size,
+  f32_conv2d_wino, f32_conv2d_wino_pack, f32_conv2d_wino_packed_size, f32_conv2d_wino_scratch_size,
+  f32_conv1d_wino, f32_conv1d_wino_pack, f32_conv1d_wino_packed_size, f32_conv1d_wino_scratch_size,
 } from "../../assembly/conv/conv";
 import { conv_block_rows } from "../../assembly/conv/im2col";
-import { at, copy, data, guarded, guards_intact, random, reseed, same } from "./buffers";
+import { wino_block_tiles } from "../../assembly/conv/winograd";
+import { at, atMemoryEnd, copy, data, guarded, guards_intact, random, reseed, same } from "./buffers";
 
 reseed(2024);
 
 const GENERAL: i32 = 0; // f32_conv2d
 const DEPTHWISE: i32 = 1; // f32_dwconv2d (groups == cin == cout)
+const WINOGRAD: i32 = 2; // f32_conv2d_wino (3x3, stride 1, dilation 1, one group)
+const WINO1D: i32 = 3; // f32_conv1d_wino (1 x kw, stride 1, dilation 1, one group, no vertical padding)
+const WINO_TOL: f64 = 5e-6;
+/** Largest error / (sum |x * w|) seen in Winograd runs (2-D, 1-D): the measured accuracy, printed at the end. */
+let wino_worst: f64 = 0, wino1d_worst: f64 = 0;
 
 /** A convolution problem (builder, as XNNPACK's testers): conv(n, ih, iw, cin, cout, kh, kw).stride(2, 2)... */
 class Conv {
   n: i32 = 1; ih: i32 = 1; iw: i32 = 1; cin: i32 = 1; cout: i32 = 1; kh: i32 = 1; kw: i32 = 1;
   sh: i32 = 1; sw: i32 = 1; dh: i32 = 1; dw: i32 = 1;
   pt: i32 = 0; pl: i32 = 0; pb: i32 = 0; pr: i32 = 0;
-  groups: i32 = 1; has_bias: bool = true; lo: f32 = -Infinity; hi: f32 = Infinity;
+  groups: i32 = 1; has_bias: bool = true; lo: f32 = -Infinity; hi: f32 = Infinity; input_at_end: bool = false;
 
   stride(h: i32, w: i32): Conv { this.sh = h; this.sw = w; return this; }
   dilation(h: i32, w: i32): Conv { this.dh = h; this.dw = w; return this; }
@@ -31,6 +42,8 @@ class Conv {
   group(g: i32): Conv { this.groups = g; return this; }
   nobias(): Conv { this.has_bias = false; return this; }
   clamp(lo: f32, hi: f32): Conv { this.lo = lo; this.hi = hi; return this; }
+  /** The input flush against the end of linear memory: reading past its last float traps. */
+  inputAtEnd(): Conv { this.input_at_end = true; return this; }
   oh(): i32 { return (this.ih + this.pt + this.pb - (this.kh - 1) * this.dh - 1) / this.sh + 1; }
   ow(): i32 { return (this.iw + this.pl + this.pr - (this.kw - 1) * this.dw - 1) / this.sw + 1; }
 
@@ -51,14 +64,41 @@ class Conv {
     const x0 = copy(x), w0 = copy(w), bias0 = copy(bias);
     const y = guarded(nout);
     const bias_ptr = this.has_bias ? data(bias) : 0;
-    if (mode == DEPTHWISE) {
+    let xp = data(x);
+    if (this.input_at_end) {
+      xp = atMemoryEnd(nin);
+      memory.copy(xp, data(x), <usize>nin << 2);
+    }
+    if (mode == WINOGRAD) {
+      assert(this.kh == 3 && this.kw == 3 && this.sh == 1 && this.sw == 1 && this.dh == 1 && this.dw == 1 && this.groups == 1);
+      const np = f32_conv2d_wino_packed_size(this.cin, this.cout);
+      const packed = guarded(np);
+      f32_conv2d_wino_pack(this.cin, this.cout, data(w), bias_ptr, data(packed));
+      if (!guards_intact(packed, np)) { trace("wino pack wrote outside the packed buffer: " + this.describe()); return false; }
+      const ns = f32_conv2d_wino_scratch_size(this.cin, this.cout);
+      const scratch = guarded(ns);
+      f32_conv2d_wino(this.n, this.ih, this.iw, this.cin, oh, ow, this.cout, this.pt, this.pl,
+                      xp, data(packed), data(y), data(scratch), this.lo, this.hi);
+      if (!guards_intact(scratch, ns)) { trace("wino wrote outside its scratch: " + this.describe()); return false; }
+    } else if (mode == WINO1D) {
+      assert(this.kh == 1 && this.sh == 1 && this.sw == 1 && this.dw == 1 && this.groups == 1 && this.pt == 0 && this.pb == 0);
+      const np = f32_conv1d_wino_packed_size(this.kw, this.cin, this.cout);
+      const packed = guarded(np);
+      f32_conv1d_wino_pack(this.kw, this.cin, this.cout, data(w), bias_ptr, data(packed));
+      if (!guards_intact(packed, np)) { trace("wino1d pack wrote outside the packed buffer: " + this.describe()); return false; }
+      const ns = f32_conv1d_wino_scratch_size(this.kw, this.cin, this.cout);
+      const scratch = guarded(ns);
+      f32_conv1d_wino(this.n * this.ih, this.iw, this.cin, ow, this.cout, this.kw, this.pl,
+                      xp, data(packed), data(y), data(scratch), this.lo, this.hi);
+      if (!guards_intact(scratch, ns)) { trace("wino1d wrote outside its scratch: " + this.describe()); return false; }
+    } else if (mode == DEPTHWISE) {
       assert(this.groups == this.cin && this.cout == this.cin);
       const np = f32_dwconv2d_packed_size(this.kh, this.kw, this.cin);
       const packed = guarded(np);
       f32_dwconv2d_pack(this.kh, this.kw, this.cin, data(w), bias_ptr, data(packed));
       if (!guards_intact(packed, np)) { trace("dwconv pack wrote outside the packed buffer: " + this.describe()); return false; }
       f32_dwconv2d(this.n, this.ih, this.iw, this.cin, oh, ow, this.kh, this.kw, this.sh, this.sw, this.dh, this.dw,
-                   this.pt, this.pl, data(x), data(packed), data(y), this.lo, this.hi);
+                   this.pt, this.pl, xp, data(packed), data(y), this.lo, this.hi);
     } else {
       const np = f32_conv2d_packed_size(this.kh, this.kw, this.cin, this.cout, this.groups);
       const packed = guarded(np);
@@ -67,12 +107,13 @@ class Conv {
       const ns = f32_conv2d_scratch_size(ow, this.kh, this.kw, this.cin, this.cout, this.groups);
       const scratch = guarded(ns);
       f32_conv2d(this.n, this.ih, this.iw, this.cin, oh, ow, this.cout, this.kh, this.kw, this.sh, this.sw, this.dh, this.dw,
-                 this.pt, this.pl, this.groups, data(x), data(packed), data(y), data(scratch), this.lo, this.hi);
+                 this.pt, this.pl, this.groups, xp, data(packed), data(y), data(scratch), this.lo, this.hi);
       if (!guards_intact(scratch, ns)) { trace("conv wrote outside its scratch: " + this.describe()); return false; }
     }
     if (!guards_intact(y, nout)) { trace("wrote outside the output: " + this.describe()); return false; }
     if (!same(x, x0) || !same(w, w0) || !same(bias, bias0)) { trace("modified an input: " + this.describe()); return false; }
-    // Reference: direct convolution, f64 accumulation.
+    // Reference: direct convolution, f64 accumulation, and the magnitude summed for each output.
+    const ref = new StaticArray<f64>(nout), mags = new StaticArray<f64>(nout);
     for (let b = 0; b < this.n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
       for (let o = 0; o < this.cout; o++) {
         const g = o / cout_g;
@@ -86,10 +127,29 @@ class Conv {
           s += xv * wv;
           mag += abs(xv * wv);
         }
-        s = min(max(s, <f64>this.lo), <f64>this.hi);
-        const got = <f64>at(y, ((b * oh + oy) * ow + ox) * this.cout + o);
-        if (!(abs(got - s) <= 1e-6 * mag + 1e-30)) {
-          trace((mode == DEPTHWISE ? "f32_dwconv2d" : "f32_conv2d") +
+        const i = ((b * oh + oy) * ow + ox) * this.cout + o;
+        ref[i] = min(max(s, <f64>this.lo), <f64>this.hi);
+        mags[i] = mag;
+      }
+    }
+    for (let b = 0; b < this.n; b++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+      for (let o = 0; o < this.cout; o++) {
+        const i = ((b * oh + oy) * ow + ox) * this.cout + o;
+        const s = ref[i], got = <f64>at(y, i);
+        // Winograd: an output's error comes from its whole tile (4x4, or 1x4 in 1-D: the output transform mixes
+        // the tile's products), so it is measured against the largest magnitude in the tile, same channel.
+        let mag = mags[i];
+        const wino = mode == WINOGRAD || mode == WINO1D;
+        if (wino) {
+          const y0 = mode == WINOGRAD ? oy & ~3 : oy, y1 = mode == WINOGRAD ? min(oh, y0 + 4) : oy + 1;
+          for (let ty = y0; ty < y1; ty++) for (let tx = ox & ~3; tx < min(ow, (ox & ~3) + 4); tx++) {
+            mag = max(mag, mags[((b * oh + ty) * ow + tx) * this.cout + o]);
+          }
+          if (mag > 0 && mode == WINOGRAD) wino_worst = max(wino_worst, abs(got - s) / mag);
+          if (mag > 0 && mode == WINO1D) wino1d_worst = max(wino1d_worst, abs(got - s) / mag);
+        }
+        if (!(abs(got - s) <= (wino ? WINO_TOL : 1e-6) * mag + 1e-30)) {
+          trace((mode == DEPTHWISE ? "f32_dwconv2d" : mode == WINOGRAD ? "f32_conv2d_wino" : mode == WINO1D ? "f32_conv1d_wino" : "f32_conv2d") +
                 " mismatch: " + this.describe());
           trace(`  at n=${b} y=${oy} x=${ox} c=${o}: reference = ${s}, optimized = ${got}, sum|x*w| = ${mag}`);
           return false;
@@ -100,6 +160,11 @@ class Conv {
   }
 
   check(): void { expect(this.run(GENERAL)).toBe(true, this.describe()); }
+  /** Winograd (2-D or 1-D), and the general kernel on the same problem. */
+  check_wino(): void {
+    expect(this.run(this.kh == 1 ? WINO1D : WINOGRAD)).toBe(true, this.describe());
+    expect(this.run(GENERAL)).toBe(true, this.describe());
+  }
   /** Depthwise: both the dedicated kernel and the general kernel with groups = c. */
   check_dw(): void {
     expect(this.run(DEPTHWISE)).toBe(true, this.describe());
@@ -280,5 +345,99 @@ describe("f32_dwconv2d", () => {
     dwconv(2, 1, 30, 9, 1, 5).stride(1, 2).dilation(1, 2).pad(0, 4, 0, 3).check_dw();
     dwconv(1, 5, 11, 11, 3, 3).same().clamp(0, 6).check_dw();
     dwconv(1, 5, 11, 11, 3, 3).same().clamp(-0.3, 0.2).nobias().check_dw();
+  });
+});
+
+describe("f32_conv2d_wino", () => {
+  it("SAME and VALID padding over odd channel counts (channel tails of 1..3 and panel tails of 1..7)", () => {
+    for (let i = 0; i < CHANNELS.length; i++) for (let j = 0; j < CHANNELS.length; j++) {
+      conv(1, 6, 7, CHANNELS[i], CHANNELS[j], 3, 3).same().check_wino();
+    }
+    conv(1, 6, 7, 9, 11, 3, 3).check_wino();
+    conv(1, 10, 6, 16, 24, 3, 3).check_wino();
+  });
+
+  it("sizes that are not multiples of the 4x4 tile, down to 1x1", () => {
+    for (let h = 1; h <= 9; h++) for (let w = 1; w <= 9; w += 2) conv(1, h, w, 5, 6, 3, 3).same().check_wino();
+    conv(1, 3, 3, 4, 4, 3, 3).check_wino(); // VALID: one output pixel
+    conv(1, 13, 17, 7, 9, 3, 3).same().check_wino();
+    conv(1, 1, 23, 6, 5, 3, 3).same().check_wino(); // one row
+  });
+
+  it("asymmetric and large padding (taps read the zero row)", () => {
+    conv(1, 6, 7, 5, 6, 3, 3).pad(2, 0, 1, 3).check_wino();
+    conv(1, 6, 7, 5, 6, 3, 3).pad(0, 3, 2, 0).check_wino();
+    conv(1, 5, 9, 6, 5, 3, 3).pad(1, 1, 0, 0).check_wino(); // TF SAME-style: padding only at the start
+    conv(1, 2, 2, 3, 5, 3, 3).pad(5, 4, 6, 5).check_wino(); // mostly bias
+    conv(1, 1, 1, 4, 3, 3, 3).pad(1, 1, 1, 1).check_wino();
+  });
+
+  it("batch 2 and 3, no bias, clamps", () => {
+    conv(2, 5, 6, 7, 5, 3, 3).same().check_wino();
+    conv(3, 7, 5, 8, 9, 3, 3).same().nobias().check_wino();
+    conv(2, 9, 10, 12, 20, 3, 3).check_wino();
+    conv(1, 9, 11, 13, 7, 3, 3).same().clamp(0, Infinity).check_wino();
+    conv(2, 6, 9, 5, 11, 3, 3).same().clamp(-0.25, 0.5).check_wino();
+  });
+
+  it("tile counts around the block size, blocks across images", () => {
+    // 16 + 16 channels: the block size in tiles, and one tile row (W = 4 * block) on either side of it.
+    const block = wino_block_tiles(16, 16);
+    for (let d = -1; d <= 1; d++) conv(1, 4, 4 * (block + d), 16, 16, 3, 3).same().check_wino();
+    conv(3, 8, 4 * (block / 2) - 1, 16, 16, 3, 3).same().check_wino(); // blocks end mid-image
+    // The smallest block (wide channels): several blocks of 4 tiles.
+    conv(1, 5, 9, 130, 9, 3, 3).same().check_wino();
+  });
+
+  it("input flush against the end of memory (channel tails read exactly)", () => {
+    for (let c = 1; c <= 5; c++) conv(1, 5, 6, c, 3, 3, 3).same().inputAtEnd().check_wino();
+    conv(2, 7, 9, 17, 9, 3, 3).same().inputAtEnd().check_wino();
+  });
+
+  it("ResNet-like shapes (many channels, K of the GEMMs past the 4x8 tile)", () => {
+    conv(1, 8, 8, 64, 64, 3, 3).same().clamp(0, Infinity).check_wino();
+    conv(1, 7, 7, 96, 40, 3, 3).same().check_wino();
+  });
+
+  it("accuracy", () => {
+    trace(`f32_conv2d_wino: largest |error| / sum |x * w| over the cases above = ${wino_worst}`);
+    expect(wino_worst <= WINO_TOL).toBe(true);
+  });
+});
+
+describe("f32_conv1d_wino", () => {
+  it("kernel widths 3..16 (groups of 3 taps, zero taps past kw), padding 0 to kw - 1", () => {
+    for (let kw = 3; kw <= 16; kw++) {
+      conv(1, 1, 23, 5, 7, 1, kw).pad(0, (kw - 1) / 2, 0, kw / 2).check_wino();
+      conv(1, 1, 20 + kw, 6, 9, 1, kw).check_wino();
+    }
+    conv(1, 1, 9, 4, 8, 1, 5).pad(0, 4, 0, 4).check_wino();
+    conv(1, 1, 12, 4, 8, 1, 3).pad(0, 0, 0, 2).check_wino();
+  });
+
+  it("channel tails, lengths that are not multiples of 4, down to 1", () => {
+    for (let i = 0; i < CHANNELS.length; i++) for (let j = 0; j < CHANNELS.length; j += 3) {
+      conv(1, 1, 14, CHANNELS[i], CHANNELS[j], 1, 9).pad(0, 4, 0, 4).check_wino();
+    }
+    for (let w = 1; w <= 9; w++) conv(1, 1, w, 5, 6, 1, 3).pad(0, 1, 0, 1).check_wino();
+  });
+
+  it("batch and rows of a 2-D image, no bias, clamps, input at the end of memory", () => {
+    conv(3, 1, 17, 5, 9, 1, 7).pad(0, 3, 0, 3).check_wino();
+    conv(2, 4, 13, 6, 10, 1, 5).pad(0, 2, 0, 2).check_wino(); // 2-D image, 1 x 5 kernel: 8 independent rows
+    conv(1, 1, 30, 7, 12, 1, 9).pad(0, 4, 0, 4).nobias().clamp(0, Infinity).check_wino();
+    conv(2, 1, 21, 5, 6, 1, 4).pad(0, 1, 0, 2).clamp(-0.3, 0.2).check_wino();
+    for (let c = 1; c <= 5; c++) conv(1, 1, 11, c, 5, 1, 6).pad(0, 2, 0, 3).inputAtEnd().check_wino();
+  });
+
+  it("DNA CNN shapes and blocks of tiles", () => {
+    conv(1, 1, 1000, 4, 64, 1, 15).pad(0, 7, 0, 7).clamp(0, Infinity).check_wino();
+    conv(1, 1, 250, 64, 64, 1, 9).pad(0, 4, 0, 4).check_wino();
+    conv(2, 1, 62, 64, 16, 1, 9).pad(0, 4, 0, 4).check_wino();
+  });
+
+  it("accuracy", () => {
+    trace(`f32_conv1d_wino: largest |error| / sum |x * w| over the cases above = ${wino1d_worst}`);
+    expect(wino1d_worst <= WINO_TOL).toBe(true);
   });
 });

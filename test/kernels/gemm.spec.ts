@@ -9,6 +9,7 @@
 // each of A, B, bias, packed B and C placed flush against the end of linear memory (one at a time: only the
 // newest pages are the end), so any access past its last element traps.
 import { f32_gemm, f32_gemm_pack, f32_gemm_packed_size, f32_simd_peak } from "../../assembly/gemm/gemm";
+import { atMemoryEnd } from "./buffers";
 
 // The kernel's tile (assembly/gemm/gemm.ts). The cases below are placed around these.
 const MR: i32 = 4;
@@ -26,14 +27,6 @@ const NONE: i32 = 0, BUF_A: i32 = 1, BUF_B: i32 = 2, BUF_BIAS: i32 = 3, BUF_PACK
 const SENTINEL: u32 = 0x7fc0bad0; // a NaN payload nothing computes
 const POISON: f32 = NaN;
 
-/** Room for `floats` floats flush against the end of linear memory, in fresh pages the allocator does not own. */
-function atMemoryEnd(floats: i32): usize {
-  const bytes = <usize>max(floats, 0) << 2;
-  const pages = <i32>((bytes + 0xffff) >> 16) + 1;
-  const before = memory.grow(pages);
-  if (before < 0) unreachable();
-  return (<usize>(before + pages) << 16) - bytes;
-}
 /** Copies floats [from, from + count) of b to a new region flush against the end of memory. */
 function flush(b: StaticArray<f32>, from: i32, count: i32): usize {
   const p = atMemoryEnd(count);

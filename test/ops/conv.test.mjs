@@ -66,6 +66,13 @@ const CASES2D = [
   { name: "3x3 groups 2 cin 128 cout 10 (K 576 per group)", n: 1, h: 9, w: 7, cin: 128, cout: 10, k: [3, 3], pad: [1, 1, 1, 1], groups: 2 },
   { name: "3x3 on 40x40 (1600 pixels: several im2col blocks), cin 3 cout 8", n: 1, h: 40, w: 40, cin: 3, cout: 8, k: [3, 3], pad: "SAME_UPPER" },
   { name: "1x1 cin 600 cout 9 (K blocking on the direct path), clip", n: 1, h: 9, w: 9, cin: 600, cout: 9, k: [1, 1], act: "clip", alpha: -0.5, beta: 0.5 },
+  // Winograd F(4x4, 3x3): 3x3, stride 1, >= 8 channels in and out (so are "1x1 image" and "cin 17" above).
+  { name: "Winograd 3x3 pads 1, cin 16 cout 24, 10x7, batch 2, relu", n: 2, h: 10, w: 7, cin: 16, cout: 24, k: [3, 3], pad: [1, 1, 1, 1], act: "relu" },
+  { name: "Winograd 3x3 SAME_LOWER + VALID-like pads [0,2,1,0], cin 19 cout 17", n: 1, h: 9, w: 6, cin: 19, cout: 17, k: [3, 3], pad: [0, 2, 1, 0] },
+  { name: "Winograd 3x3 VALID, cin 32 cout 16, no bias, sigmoid", n: 1, h: 5, w: 13, cin: 32, cout: 16, k: [3, 3], pad: "VALID", bias: false, act: "sigmoid" },
+  // Winograd F(4, 3) on the rows of a 2-D image with a 1 x kw kernel (no vertical padding), and its fallback.
+  { name: "Winograd rows: 1x9 pads [0,4,0,4], cin 8 cout 16", n: 2, h: 3, w: 17, cin: 8, cout: 16, k: [1, 9], pad: [0, 4, 0, 4] },
+  { name: "1x5 with vertical pads [1,2,1,2] (im2col), cin 8 cout 16", n: 1, h: 3, w: 11, cin: 8, cout: 16, k: [1, 5], pad: [1, 2, 1, 2] },
 ];
 
 for (const layout of ["NHWC", "NCHW"]) {
@@ -129,29 +136,35 @@ const CASES1D = [
   { name: "k1, cin 17 cout 5", n: 2, l: 9, cin: 17, cout: 5, k: 1 },
   { name: "k3 groups 5 (depthwise), pads [1,1]", n: 1, l: 12, cin: 5, cout: 5, k: 3, pad: [1, 1], groups: 5 },
   { name: "k4 groups 2 stride 3, pads [2,0]", n: 1, l: 14, cin: 4, cout: 6, k: 4, stride: 3, pad: [2, 0], groups: 2 },
+  // Winograd F(4, 3), kernel split into groups of 3 taps (DNA CNN-like).
+  { name: "Winograd k15 SAME_UPPER, cin 4 cout 16, length 103", n: 1, l: 103, cin: 4, cout: 16, k: 15, pad: "SAME_UPPER" },
+  { name: "Winograd k9 pads [4,4], cin 21 cout 18, batch 2", n: 2, l: 30, cin: 21, cout: 18, k: 9, pad: [4, 4] },
+  { name: "Winograd k4 VALID, cin 16 cout 16", n: 1, l: 9, cin: 16, cout: 16, k: 4, pad: "VALID" },
 ];
 for (const layout of ["NLC", "NCL"]) {
   CASES1D.forEach((c, i) => test(`Conv1D ${layout}: ${c.name}`, (t) => conv1dCase(t, layout, { seed: 300 + i, ...c })));
 }
 
-test("Conv: symbolic batch, two batch sizes and repeated runs in one session (plan cache, packed weights reused)", async (t) => {
-  const R = rng(42);
-  const w = { shape: [4, 3, 3, 3], data: R.array(4 * 27) };
-  const b = { shape: [4], data: R.array(4) };
-  const graph = {
-    inputs: [{ name: "x", dtype: "float32", shape: ["batch", 3, 5, 6] }], outputs: ["y"],
-    nodes: [node("Conv", ["x", "w", "b"], ["y"], { layout: "NCHW", pads: [1, 1, 1, 1], activation: "relu" })],
-    constants: new Map([["w", w], ["b", b]]),
-  };
-  const s = await InferenceSession.fromGraph(graph);
-  for (const n of [2, 1, 3, 2]) {
-    const x = { shape: [n, 3, 5, 6], data: R.array(n * 90) };
-    const y = s.runSync({ x: new Tensor("float32", x.data, x.shape) }).y;
-    const xh = toNHWC(x);
-    const ref = toNCHW(tfConv2d({ x: xh, w, b, pad: [1, 1, 1, 1] }));
-    const abs = toNCHW(tfConv2d({ x: xh, w, b, pad: [1, 1, 1, 1], abs: true }));
-    const post = applyAct("relu", 0, 0, ref.data, abs.data.map((v) => 1e-5 + 1e-5 * v));
-    assertClose(`Conv batch ${n}`, { shape: [...y.dims], data: y.data }, { shape: ref.shape, data: post.data }, { bound: post.bound, t });
-  }
-  s.dispose();
-});
+for (const [cin, cout, path] of [[3, 4, "im2col"], [8, 8, "Winograd"]]) {
+  test(`Conv (${path}): symbolic batch, two batch sizes and repeated runs in one session (plan cache, packed weights reused)`, async (t) => {
+    const R = rng(42);
+    const w = { shape: [cout, cin, 3, 3], data: R.array(cout * cin * 9) };
+    const b = { shape: [cout], data: R.array(cout) };
+    const graph = {
+      inputs: [{ name: "x", dtype: "float32", shape: ["batch", cin, 5, 6] }], outputs: ["y"],
+      nodes: [node("Conv", ["x", "w", "b"], ["y"], { layout: "NCHW", pads: [1, 1, 1, 1], activation: "relu" })],
+      constants: new Map([["w", w], ["b", b]]),
+    };
+    const s = await InferenceSession.fromGraph(graph);
+    for (const n of [2, 1, 3, 2]) {
+      const x = { shape: [n, cin, 5, 6], data: R.array(n * cin * 30) };
+      const y = s.runSync({ x: new Tensor("float32", x.data, x.shape) }).y;
+      const xh = toNHWC(x);
+      const ref = toNCHW(tfConv2d({ x: xh, w, b, pad: [1, 1, 1, 1] }));
+      const abs = toNCHW(tfConv2d({ x: xh, w, b, pad: [1, 1, 1, 1], abs: true }));
+      const post = applyAct("relu", 0, 0, ref.data, abs.data.map((v) => 1e-5 + 1e-5 * v));
+      assertClose(`Conv batch ${n}`, { shape: [...y.dims], data: y.data }, { shape: ref.shape, data: post.data }, { bound: post.bound, t });
+    }
+    s.dispose();
+  });
+}
