@@ -35,3 +35,16 @@ test("a limit that is not a positive whole number is BAD_INPUT", async () => {
     await assert.rejects(load(model, { limits: { maxArenaBytes: v } }), (e) => e instanceof EdgennError && e.code === "BAD_INPUT" && /limits\.maxArenaBytes/.test(e.message));
   }
 });
+
+test("winograd: false keeps 3x3 convs on im2col: a quarter of the packed conv weights, the same answers (1e-5)", async () => {
+  const { sequential, conv2d } = await import("../dist/index.js");
+  const net = sequential([conv2d(64, 3, "relu", { padding: "same" }), conv2d(64, 3, "relu", { padding: "same" })], { inputShape: [20, 20, 32] });
+  const x = new Tensor("float32", Float32Array.from({ length: 20 * 20 * 32 }, (_, i) => Math.sin(i)), [1, 20, 20, 32]);
+  const [fast, small] = [await net.session(), await net.session({ winograd: false })];
+  const [a, b] = [fast, small].map((s) => s.runSync({ [s.inputNames[0]]: x })[s.outputNames[0]].data);
+  const scale = Math.max(...a.map(Math.abs));
+  assert.ok(a.every((v, i) => Math.abs(v - b[i]) <= 1e-5 * scale));
+  assert.ok(small.memory.weights < fast.memory.weights / 2, `weights ${small.memory.weights} vs ${fast.memory.weights} bytes`);
+  fast.dispose();
+  small.dispose();
+});

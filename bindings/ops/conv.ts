@@ -49,13 +49,13 @@ function winograd(g: ReturnType<typeof geometry>): "wino" | "wino1d" | undefined
 
 /** The kernel family of a conv: packed weight and scratch sizes (floats), packing, and the call. */
 interface ConvKernel { packedSize: number; scratch: number; pack(w: number, b: number, p: number): void; run(io: StepIO, p: number): void }
-function kernelFor(g: ReturnType<typeof geometry>, k: KernelExports, act: Activation): ConvKernel {
+function kernelFor(g: ReturnType<typeof geometry>, k: KernelExports, act: Activation, allowWinograd: boolean): ConvKernel {
   const { x, cout, groups, win } = g;
   const [ih, iw] = as2d(x.spatial, 1), [oh, ow] = as2d(win.out, 1), [kh, kw] = as2d(win.kernel, 1);
   const [sh, sw] = as2d(win.strides, 1), [dh, dw] = as2d(win.dilations, 1);
   const [pt, pl] = as2d(win.padBegin, 0);
   const cin = x.ch, n = x.n, lo = act.min, hi = act.max;
-  switch (g.depthwise ? "dw" : winograd(g) ?? "gemm") {
+  switch (g.depthwise ? "dw" : (allowWinograd && winograd(g)) || "gemm") {
     case "dw": return {
       packedSize: k.f32_dwconv2d_packed_size(kh, kw, cin), scratch: 0,
       pack: (w, b, p) => k.f32_dwconv2d_pack(kh, kw, cin, w, b, p),
@@ -89,7 +89,7 @@ export const Conv: OpDef = {
     const g = geometry(c);
     const { layout, x, cout, win } = g;
     const act = parseActivation(c);
-    const kernel = kernelFor(g, rt.k, act);
+    const kernel = kernelFor(g, rt.k, act, rt.options?.winograd !== false);
     const name = c.node.name;
     const packed = rt.once(`conv:${name}`, () => {
       const p = rt.mem.alloc(kernel.packedSize * 4, `packed weights of '${name}'`);

@@ -24,6 +24,8 @@ export interface Runtime {
   once<T>(key: string, make: () => T): T;
   /** Small int32 arrays (shapes, strides) a step passes to kernels; `ptr` is valid once the plan is laid out. */
   planInts(values: number[]): { ptr: number };
+  /** Session choices ops honour (load options): `winograd: false` keeps 3x3 convs on im2col (a quarter of the weight memory). */
+  options?: { winograd?: boolean };
 }
 
 export interface StepIO { inputs: number[]; outputs: number[]; scratch: number }
