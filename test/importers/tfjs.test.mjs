@@ -1,76 +1,13 @@
 // TF.js layers importer: models built here with the real tfjs-layers API (seeded initializers), saved with
 // tf.io.withSaveHandler, imported with importTfjsLayers (and load() for the repo's model.json), run through
 // the real runtime and compared with tfjs's model.predict on the same random inputs.
-// Tolerance: |edgenn - tfjs| <= 1e-4 * max(|tfjs|, 1e-3) for every output element (relative 1e-4, with an
-// absolute floor of 1e-7 near zero). The max relative error of each model is reported in the test's name log.
+// Tolerance (tfjs-harness.mjs): relative 1e-4 per output element, absolute floor 1e-7; the max relative error of
+// each model is a test diagnostic. More layers: tfjs-layers.test.mjs; real images: tfjs-mobilenet.test.mjs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import * as tfl from "@tensorflow/tfjs-layers";
 import { InferenceSession, Tensor, EdgennError, load } from "../../dist/index.js";
-import { importTfjsLayers } from "../../dist/importers/tfjs.js";
-import { initTf, tf } from "../ops/harness.mjs";
-import { uniform } from "../prng.mjs";
-
-const REL = 1e-4, FLOOR = 1e-3;
-let seed = 1;
-const gu = () => tfl.initializers.glorotUniform({ seed: seed++ });
-const ru = (lo = -0.5, hi = 0.5) => tfl.initializers.randomUniform({ minval: lo, maxval: hi, seed: seed++ });
-const init = () => ({ kernelInitializer: gu(), biasInitializer: ru() });
-
-async function save(model) {
-  let art;
-  await model.save(tf.io.withSaveHandler(async (a) => { art = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } }; }));
-  const modelJson = { format: art.format, generatedBy: art.generatedBy, convertedBy: art.convertedBy, modelTopology: art.modelTopology, weightsManifest: [{ paths: ["weights.bin"], weights: art.weightSpecs }] };
-  return { modelJson, weightData: new Uint8Array(art.weightData) };
-}
-
-function randomInput(shape, s) {
-  const r = uniform(s);
-  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1);
-}
-
-/** Max relative error (as in the tolerance) of a vs b; asserts the tolerance. */
-function compare(a, b, what) {
-  assert.equal(a.length, b.length, `${what}: ${a.length} values vs ${b.length}`);
-  let worst = 0, at = -1;
-  for (let i = 0; i < b.length; i++) {
-    const e = Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), FLOOR);
-    if (!(e <= worst)) { worst = e; at = i; }
-  }
-  assert.ok(worst <= REL, `${what}: max relative error ${worst} at ${at} (${a[at]} vs ${b[at]})`);
-  return worst;
-}
-
-/** Imports the model, runs edgenn and tfjs on the same inputs at batch `batch`, compares every output. */
-async function check(t, model, { batch = 3, weights, modelJson: mj, seedIn = 7 } = {}) {
-  await initTf();
-  const saved = mj ? { modelJson: mj, weightData: weights } : await save(model);
-  const { graph, metadata } = importTfjsLayers(saved.modelJson, saved.weightData);
-  assert.equal(metadata.format, "tfjs-layers");
-  const session = await InferenceSession.fromGraph(graph, { metadata });
-  const feeds = {}, tfIns = [];
-  model.inputs.forEach((inp, i) => {
-    const shape = [batch, ...inp.shape.slice(1)];
-    const data = randomInput(shape, seedIn + i);
-    feeds[session.inputNames[i]] = new Tensor("float32", data, shape);
-    tfIns.push(tf.tensor(data, shape));
-  });
-  assert.equal(session.inputs[0].shape[0], "batch");
-  const out = await session.run(feeds);
-  let pred = model.predict(tfIns.length === 1 ? tfIns[0] : tfIns);
-  if (!Array.isArray(pred)) pred = [pred];
-  assert.equal(session.outputNames.length, pred.length);
-  let worst = 0;
-  session.outputNames.forEach((name, i) => {
-    assert.deepEqual(out[name].dims, pred[i].shape, `output ${name}: shape`);
-    worst = Math.max(worst, compare(out[name].data, pred[i].dataSync(), `output ${name}`));
-  });
-  t.diagnostic(`max relative error ${worst.toExponential(2)}`);
-  session.dispose();
-  tf.dispose([...tfIns, ...pred]);
-  return { graph, worst };
-}
+import { check, compare, fromHalf, gu, importTfjsLayers, init, initTf, randomInput, rnnInit, ru, save, tf, tfl, toHalf } from "./tfjs-harness.mjs";
 
 test("MLP (Dense relu/tanh/softmax, Dropout)", async (t) => {
   const m = tfl.sequential();
@@ -190,8 +127,6 @@ test("functional model with Add, Concatenate, Multiply, Average, Maximum, Minimu
   await check(t, m2, { batch: 5 });
 });
 
-const rnnInit = () => ({ kernelInitializer: gu(), recurrentInitializer: gu(), biasInitializer: ru() });
-
 test("LSTM and GRU: return_sequences both ways, return_state, go_backwards", async (t) => {
   for (const goBackwards of [false, true]) {
     const x = tfl.input({ shape: [7, 4] });
@@ -271,23 +206,6 @@ test("quantized (uint8, uint16) and float16 weights: compared with tfjs on the d
   await check(t, m, { modelJson, weights: shards });
   await check(t, m, { modelJson, weights: cat(parts).buffer }); // one ArrayBuffer of everything
 });
-
-function toHalf(x) {
-  const f = new Float32Array([x]), u = new Uint32Array(f.buffer)[0];
-  const sign = (u >>> 16) & 0x8000, exp = ((u >>> 23) & 0xff) - 127 + 15, mant = u & 0x7fffff;
-  if (exp <= 0) return sign | Math.round((mant | 0x800000) / 2 ** (14 - exp)); // subnormal (tiny weights)
-  if (exp >= 31) return sign | 0x7c00;
-  let h = sign | (exp << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
-  return h;
-}
-function fromHalf(h) {
-  const s = h & 0x8000 ? -1 : 1, e = (h >>> 10) & 0x1f, f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
 
 test("Keras-converted topology ({model_config, keras_version}) and Keras 3 {args, kwargs} inbound nodes", async (t) => {
   await initTf();
