@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { InferenceSession, Tensor, EdgennError, load } from "../../dist/index.js";
+import { decodeWeights } from "../../dist/importers/tfjs-weights.js";
 import { check, compare, fromHalf, gu, importTfjsLayers, init, initTf, randomInput, rnnInit, ru, save, tf, tfl, toHalf } from "./tfjs-harness.mjs";
 
 test("MLP (Dense relu/tanh/softmax, Dropout)", async (t) => {
@@ -165,46 +166,63 @@ test("LSTM and GRU with default options (recurrent_activation hard_sigmoid)", as
   await check(t, s2, { batch: 2 });
 });
 
-test("quantized (uint8, uint16) and float16 weights: compared with tfjs on the dequantized weights", async (t) => {
+/** NumPy's np.round: halves to even. */
+const roundHalfEven = (x) => { const r = Math.round(x); return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; };
+
+/**
+ * A weight as tfjs-converter writes it with --quantize_uint8/--quantize_uint16/--quantize_float16
+ * (tfjs-converter/python/tensorflowjs/quantization.py quantize_weights and write_weights.py _quantize_entry):
+ * uint8/uint16 affine over [min, max], the range nudged so that 0 is a quantized value when it lies inside;
+ * a constant weight is all zeros with scale 1; float16 is a plain cast. The spec keeps dtype float32 and gets
+ * quantization {dtype, min, scale, original_dtype}.
+ */
+function quantizeLikeConverter(v, kind) {
+  if (kind === "float16") return { bytes: new Uint8Array(Uint16Array.from(v, toHalf).buffer), meta: { dtype: "float16", original_dtype: "float32" } };
+  const Q = kind === "uint8" ? Uint8Array : Uint16Array, qmax = kind === "uint8" ? 255 : 65535;
+  let min = v.reduce((a, x) => Math.min(a, x), Infinity), max = v.reduce((a, x) => Math.max(a, x), -Infinity);
+  if (min === max) return { bytes: new Uint8Array(new Q(v.length).buffer), meta: { dtype: kind, min, scale: 1, original_dtype: "float32" } };
+  const scale = (max - min) / qmax;
+  if (min <= 0 && max >= 0) { min = -roundHalfEven(-min / scale) * scale; max = qmax * scale + min; }
+  const q = Q.from(v, (x) => roundHalfEven((Math.min(Math.max(x, min), max) - min) / scale));
+  return { bytes: new Uint8Array(q.buffer), meta: { dtype: kind, min, scale, original_dtype: "float32" } };
+}
+
+test("quantized weights as tfjs-converter writes them (uint8, uint16, float16): compared with tfjs on tfjs-core's own dequantization", async (t) => {
   await initTf();
   const m = tfl.sequential();
-  m.add(tfl.layers.conv2d({ inputShape: [5, 5, 2], filters: 4, kernelSize: 3, ...init() }));
+  m.add(tfl.layers.conv2d({ inputShape: [6, 6, 2], filters: 4, kernelSize: 3, ...init() }));
+  m.add(tfl.layers.batchNormalization({ gammaInitializer: ru(0.5, 1.5), betaInitializer: ru(), movingMeanInitializer: ru(), movingVarianceInitializer: ru(0.5, 1.5) }));
   m.add(tfl.layers.flatten());
-  m.add(tfl.layers.dense({ units: 6, activation: "relu", ...init() }));
+  m.add(tfl.layers.dense({ units: 6, activation: "relu", kernelInitializer: ru(0.01, 0.2), biasInitializer: "zeros" })); // all > 0: no nudge; bias constant
   m.add(tfl.layers.dense({ units: 3, ...init() }));
-  const specs = m.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: "float32" }));
+  const { modelJson } = await save(m);
+  const specs = modelJson.weightsManifest[0].weights;
   const values = m.getWeights().map((w) => w.dataSync().slice());
-  const kinds = ["uint8", "uint16", "float16", "uint8", "float32", "uint8"];
-  const parts = [], dequant = [], weights = [];
+  // Each weight in one of the forms (saved order: trainable weights, then the moving statistics); two groups of shards, the second split mid-weight, to check the order.
+  const kinds = ["uint8", "uint16", "float16", "uint8", "uint16", "uint8", "float16", "uint8", "uint16", "float32"];
+  const parts = [], weights = [];
   values.forEach((v, i) => {
     const kind = kinds[i % kinds.length];
-    if (kind === "float32") { parts.push(new Uint8Array(v.buffer.slice(0))); dequant.push(v); weights.push(specs[i]); return; }
-    if (kind === "float16") {
-      const h = new Uint16Array(v.length), back = new Float32Array(v.length);
-      v.forEach((x, j) => { h[j] = toHalf(x); back[j] = fromHalf(h[j]); });
-      parts.push(new Uint8Array(h.buffer)); dequant.push(back);
-      weights.push({ ...specs[i], quantization: { dtype: "float16" } });
-      return;
-    }
-    const levels = kind === "uint8" ? 255 : 65535;
-    let lo = Math.min(...v), hi = Math.max(...v);
-    const scale = (hi - lo) / levels || 1;
-    const q = kind === "uint8" ? new Uint8Array(v.length) : new Uint16Array(v.length);
-    const back = new Float32Array(v.length);
-    v.forEach((x, j) => { q[j] = Math.round((x - lo) / scale); back[j] = q[j] * scale + lo; });
-    parts.push(new Uint8Array(q.buffer)); dequant.push(back);
-    weights.push({ ...specs[i], quantization: { dtype: kind, scale, min: lo } });
+    if (kind === "float32") { parts.push(new Uint8Array(v.buffer.slice(0))); weights.push(specs[i]); return; }
+    const { bytes, meta } = quantizeLikeConverter(v, kind);
+    parts.push(bytes);
+    weights.push({ ...specs[i], quantization: meta });
   });
-  m.setWeights(dequant.map((d, i) => tf.tensor(d, specs[i].shape)));
-  const { modelJson } = await save(m);
-  // Two groups of shards, to check the concatenation order across groups and paths.
-  const half = Math.ceil(weights.length / 2);
-  modelJson.weightsManifest = [{ paths: ["group1-shard1of1.bin"], weights: weights.slice(0, half) }, { paths: ["group2-shard1of2.bin", "group2-shard2of2.bin"], weights: weights.slice(half) }];
   const cat = (ps) => { const o = new Uint8Array(ps.reduce((a, p) => a + p.length, 0)); let at = 0; for (const p of ps) { o.set(p, at); at += p.length; } return o; };
+  // The reference: tfjs-core's io.decodeWeights on the same bytes and specs, loaded into the tfjs model.
+  const decoded = tf.io.decodeWeights(cat(parts).buffer, weights);
+  m.setWeights(weights.map((w) => decoded[w.name]));
+  assert.ok(weights.some((w) => w.quantization?.dtype === "uint8" && w.quantization.scale === 1), "a constant weight");
+  const half = Math.ceil(weights.length / 2);
+  const quantJson = { ...modelJson, weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: weights.slice(0, half) }, { paths: ["group2-shard1of2.bin", "group2-shard2of2.bin"], weights: weights.slice(half) }] };
   const g2 = cat(parts.slice(half)), cut = 3;
   const shards = new Map([["group1-shard1of1.bin", cat(parts.slice(0, half))], ["group2-shard1of2.bin", g2.subarray(0, cut)], ["group2-shard2of2.bin", g2.subarray(cut)]]);
-  await check(t, m, { modelJson, weights: shards });
-  await check(t, m, { modelJson, weights: cat(parts).buffer }); // one ArrayBuffer of everything
+  await check(t, m, { modelJson: quantJson, weights: shards });
+  await check(t, m, { modelJson: quantJson, weights: cat(parts).buffer }); // one ArrayBuffer of everything
+  // The decoded weights themselves are tfjs-core's, bit for bit.
+  const ours = decodeWeights(quantJson.weightsManifest, shards);
+  for (const w of weights) assert.deepEqual(ours.get(w.name).data, decoded[w.name].dataSync(), w.name);
+  tf.dispose(Object.values(decoded));
 });
 
 test("Keras-converted topology ({model_config, keras_version}) and Keras 3 {args, kwargs} inbound nodes", async (t) => {
