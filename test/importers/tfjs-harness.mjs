@@ -88,10 +88,3 @@ export function toHalf(x) {
   if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
   return h;
 }
-export function fromHalf(h) {
-  const s = h & 0x8000 ? -1 : 1, e = (h >>> 10) & 0x1f, f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-

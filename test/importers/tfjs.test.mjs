@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { InferenceSession, Tensor, EdgennError, load } from "../../dist/index.js";
 import { decodeWeights } from "../../dist/importers/tfjs-weights.js";
-import { check, compare, fromHalf, gu, importTfjsLayers, init, initTf, randomInput, rnnInit, ru, save, tf, tfl, toHalf } from "./tfjs-harness.mjs";
+import { check, compare, gu, importTfjsLayers, init, initTf, randomInput, rnnInit, ru, save, tf, tfl, toHalf } from "./tfjs-harness.mjs";
 
 test("MLP (Dense relu/tanh/softmax, Dropout)", async (t) => {
   const m = tfl.sequential();
