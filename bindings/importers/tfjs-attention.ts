@@ -62,7 +62,8 @@ const MultiHeadAttention: Handler = (m, { layer, inputs, named, options, out, ba
   if (![heads, kd, vd].every((v) => Number.isSafeInteger(v) && v > 0)) throw bad(`layer '${layer.name}': num_heads ${heads}, key_dim ${kd}, value_dim ${vd}`);
   /** An EinsumDense as a Dense: its kernel seen as [rows, cols], one of them given. */
   const proj = (x: string, part: string, size: { rows?: number; cols?: number }, name = `${base}/${part}`) => {
-    const within = (p: string) => p === part;
+    // Keras 2 names the sublayers query/key/value/attention_output; Keras 3 (_)query_dense ... (_)output_dense.
+    const within = (p: string) => [part, `${part}_dense`, `_${part}_dense`].includes(part === "attention_output" ? p.replace(/^_?output_dense$/, part) : p);
     const k = m.weight(layer.name, "kernel", true, within)!;
     const rows = size.rows ?? k.data.length / size.cols!, cols = k.data.length / rows;
     if (!Number.isInteger(rows) || !Number.isInteger(cols)) throw bad(`layer '${layer.name}': ${part}/kernel [${k.shape}] does not fit ${heads} heads of ${kd}/${vd}`);

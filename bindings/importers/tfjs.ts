@@ -14,7 +14,7 @@
  *   class and name of every offending layer.
  */
 import { EdgennError } from "../errors.js";
-import type { Dim, Graph, ValueInfo } from "../ir/graph.js";
+import type { Constant, Dim, Graph, ValueInfo } from "../ir/graph.js";
 import { OPS } from "../ops/registry.js";
 import { readSource } from "../wasm/loader.js";
 import { ATTENTION_OPS, NAMED_INPUTS } from "./tfjs-attention.js";
@@ -35,8 +35,7 @@ export const TFJS_LAYERS: readonly string[] = Object.freeze(["InputLayer", ...MO
 // Topology.
 
 /** Unwraps the topology forms; returns the model class, its config and the Keras version string. */
-function topologyOf(modelJson: any): { cls: string; config: any; kerasVersion: string } {
-  const top = modelJson.modelTopology;
+function topologyOf(top: any): { cls: string; config: any; kerasVersion: string } {
   if (!top || typeof top !== "object") throw bad("modelTopology is missing (a TF.js graph model, or not a model.json?)");
   const inner = top.model_config ?? top;
   if (!inner || typeof inner !== "object" || typeof inner.class_name !== "string" || !inner.config) throw bad("modelTopology has no class_name and config");
@@ -85,7 +84,9 @@ function inputShape(cfg: any): (number | null)[] | undefined {
   return undefined;
 }
 
-function valueInfo(name: string, shape: (number | null)[], dtype: unknown): ValueInfo {
+function valueInfo(name: string, shape: (number | null)[], rawDtype: unknown): ValueInfo {
+  // Keras 3 writes {class_name: "DTypePolicy", config: {name: "float32"}}.
+  const dtype = typeof (rawDtype as any)?.config?.name === "string" ? (rawDtype as any).config.name : rawDtype;
   if (dtype !== undefined && dtype !== null && dtype !== "float32") throw unsupported(`input '${name}' has dtype ${JSON.stringify(dtype)} (float32 only)`);
   const dims: Dim[] = shape.map((d, i) => (d === null || d === undefined || d < 0 ? (i === 0 ? "batch" : `${name}_dim${i}`) : d));
   return { name, dtype: "float32", shape: dims };
@@ -249,11 +250,23 @@ function buildModel(m: Importer, cls: string, config: any, prefix: string, bound
 export function importTfjsLayers(modelJson: object, weights: TfjsWeights): TfjsImport {
   if (!modelJson || typeof modelJson !== "object") throw bad("expected the parsed model.json object");
   const mj = modelJson as any;
-  const { cls, config, kerasVersion } = topologyOf(mj);
-  const m = new Importer(decodeWeights(manifestOf(mj), weights), kerasVersion);
+  const metadata: Record<string, unknown> = { format: "tfjs-layers" };
+  if (mj.generatedBy) metadata.producer = mj.generatedBy;
+  if (mj.convertedBy) metadata.convertedBy = mj.convertedBy;
+  const top = topologyOf(mj.modelTopology);
+  return importLayersTopology(top, decodeWeights(manifestOf(mj), weights), metadata);
+}
+
+/**
+ * A Keras model config (`{class_name, config}`, or `{model_config, keras_version}`) over weights already decoded
+ * and named as Keras names them (`layer/.../kernel`): what the TF.js and the Keras-file importers share.
+ */
+export function importLayersTopology(topology: object | { cls: string; config: any; kerasVersion: string }, weights: Map<string, Constant>, metadata: Record<string, unknown>): TfjsImport {
+  const { cls, config, kerasVersion } = "cls" in topology ? topology : topologyOf(topology);
+  const m = new Importer(weights, kerasVersion);
   const { outputs, inputs: graphInputs } = buildModel(m, cls, config, "");
   if (m.problems.length) {
-    throw new EdgennError("UNSUPPORTED", `TF.js model: ${m.problems.length} unsupported layer(s): ${m.problems.join("; ")} (supported: ${TFJS_LAYERS.join(", ")})`);
+    throw new EdgennError("UNSUPPORTED", `${metadata.format === "tfjs-layers" ? "TF.js" : "Keras"} model: ${m.problems.length} unsupported layer(s): ${m.problems.join("; ")} (supported: ${TFJS_LAYERS.join(", ")})`);
   }
   // Outputs named by their layer; an output that is an input or an alias gets an Identity node of its own.
   const graphOutputs: string[] = [];
@@ -262,12 +275,10 @@ export function importTfjsLayers(modelJson: object, weights: TfjsWeights): TfjsI
     if (inputNames.has(v) || graphOutputs.includes(v) || m.constants.has(v)) v = m.one("Identity", [v], {}, `${v}_output`);
     graphOutputs.push(v);
   }
-  const metadata: Record<string, unknown> = { format: "tfjs-layers" };
-  if (config.name) metadata.name = config.name;
-  if (mj.generatedBy) metadata.producer = mj.generatedBy;
-  if (mj.convertedBy) metadata.convertedBy = mj.convertedBy;
-  if (kerasVersion) metadata.kerasVersion = kerasVersion;
-  return { graph: { inputs: graphInputs, outputs: graphOutputs, nodes: m.nodes, constants: m.constants }, metadata };
+  const meta = { ...metadata };
+  if (config.name) meta.name = config.name;
+  if (kerasVersion) meta.kerasVersion = kerasVersion;
+  return { graph: { inputs: graphInputs, outputs: graphOutputs, nodes: m.nodes, constants: m.constants }, metadata: meta };
 }
 
 /** Shard path resolved against the model.json's location (a file path or a URL). */
