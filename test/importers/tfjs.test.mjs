@@ -1,76 +1,14 @@
 // TF.js layers importer: models built here with the real tfjs-layers API (seeded initializers), saved with
 // tf.io.withSaveHandler, imported with importTfjsLayers (and load() for the repo's model.json), run through
 // the real runtime and compared with tfjs's model.predict on the same random inputs.
-// Tolerance: |edgenn - tfjs| <= 1e-4 * max(|tfjs|, 1e-3) for every output element (relative 1e-4, with an
-// absolute floor of 1e-7 near zero). The max relative error of each model is reported in the test's name log.
+// Tolerance (tfjs-harness.mjs): relative 1e-4 per output element, absolute floor 1e-7; the max relative error of
+// each model is a test diagnostic. More layers: tfjs-layers.test.mjs; real images: tfjs-mobilenet.test.mjs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import * as tfl from "@tensorflow/tfjs-layers";
 import { InferenceSession, Tensor, EdgennError, load } from "../../dist/index.js";
-import { importTfjsLayers } from "../../dist/importers/tfjs.js";
-import { initTf, tf } from "../ops/harness.mjs";
-import { uniform } from "../prng.mjs";
-
-const REL = 1e-4, FLOOR = 1e-3;
-let seed = 1;
-const gu = () => tfl.initializers.glorotUniform({ seed: seed++ });
-const ru = (lo = -0.5, hi = 0.5) => tfl.initializers.randomUniform({ minval: lo, maxval: hi, seed: seed++ });
-const init = () => ({ kernelInitializer: gu(), biasInitializer: ru() });
-
-async function save(model) {
-  let art;
-  await model.save(tf.io.withSaveHandler(async (a) => { art = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } }; }));
-  const modelJson = { format: art.format, generatedBy: art.generatedBy, convertedBy: art.convertedBy, modelTopology: art.modelTopology, weightsManifest: [{ paths: ["weights.bin"], weights: art.weightSpecs }] };
-  return { modelJson, weightData: new Uint8Array(art.weightData) };
-}
-
-function randomInput(shape, s) {
-  const r = uniform(s);
-  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1);
-}
-
-/** Max relative error (as in the tolerance) of a vs b; asserts the tolerance. */
-function compare(a, b, what) {
-  assert.equal(a.length, b.length, `${what}: ${a.length} values vs ${b.length}`);
-  let worst = 0, at = -1;
-  for (let i = 0; i < b.length; i++) {
-    const e = Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), FLOOR);
-    if (!(e <= worst)) { worst = e; at = i; }
-  }
-  assert.ok(worst <= REL, `${what}: max relative error ${worst} at ${at} (${a[at]} vs ${b[at]})`);
-  return worst;
-}
-
-/** Imports the model, runs edgenn and tfjs on the same inputs at batch `batch`, compares every output. */
-async function check(t, model, { batch = 3, weights, modelJson: mj, seedIn = 7 } = {}) {
-  await initTf();
-  const saved = mj ? { modelJson: mj, weightData: weights } : await save(model);
-  const { graph, metadata } = importTfjsLayers(saved.modelJson, saved.weightData);
-  assert.equal(metadata.format, "tfjs-layers");
-  const session = await InferenceSession.fromGraph(graph, { metadata });
-  const feeds = {}, tfIns = [];
-  model.inputs.forEach((inp, i) => {
-    const shape = [batch, ...inp.shape.slice(1)];
-    const data = randomInput(shape, seedIn + i);
-    feeds[session.inputNames[i]] = new Tensor("float32", data, shape);
-    tfIns.push(tf.tensor(data, shape));
-  });
-  assert.equal(session.inputs[0].shape[0], "batch");
-  const out = await session.run(feeds);
-  let pred = model.predict(tfIns.length === 1 ? tfIns[0] : tfIns);
-  if (!Array.isArray(pred)) pred = [pred];
-  assert.equal(session.outputNames.length, pred.length);
-  let worst = 0;
-  session.outputNames.forEach((name, i) => {
-    assert.deepEqual(out[name].dims, pred[i].shape, `output ${name}: shape`);
-    worst = Math.max(worst, compare(out[name].data, pred[i].dataSync(), `output ${name}`));
-  });
-  t.diagnostic(`max relative error ${worst.toExponential(2)}`);
-  session.dispose();
-  tf.dispose([...tfIns, ...pred]);
-  return { graph, worst };
-}
+import { decodeWeights } from "../../dist/importers/tfjs-weights.js";
+import { check, compare, gu, importTfjsLayers, init, initTf, randomInput, rnnInit, ru, save, tf, tfl, toHalf } from "./tfjs-harness.mjs";
 
 test("MLP (Dense relu/tanh/softmax, Dropout)", async (t) => {
   const m = tfl.sequential();
@@ -190,8 +128,6 @@ test("functional model with Add, Concatenate, Multiply, Average, Maximum, Minimu
   await check(t, m2, { batch: 5 });
 });
 
-const rnnInit = () => ({ kernelInitializer: gu(), recurrentInitializer: gu(), biasInitializer: ru() });
-
 test("LSTM and GRU: return_sequences both ways, return_state, go_backwards", async (t) => {
   for (const goBackwards of [false, true]) {
     const x = tfl.input({ shape: [7, 4] });
@@ -230,64 +166,64 @@ test("LSTM and GRU with default options (recurrent_activation hard_sigmoid)", as
   await check(t, s2, { batch: 2 });
 });
 
-test("quantized (uint8, uint16) and float16 weights: compared with tfjs on the dequantized weights", async (t) => {
+/** NumPy's np.round: halves to even. */
+const roundHalfEven = (x) => { const r = Math.round(x); return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; };
+
+/**
+ * A weight as tfjs-converter writes it with --quantize_uint8/--quantize_uint16/--quantize_float16
+ * (tfjs-converter/python/tensorflowjs/quantization.py quantize_weights and write_weights.py _quantize_entry):
+ * uint8/uint16 affine over [min, max], the range nudged so that 0 is a quantized value when it lies inside;
+ * a constant weight is all zeros with scale 1; float16 is a plain cast. The spec keeps dtype float32 and gets
+ * quantization {dtype, min, scale, original_dtype}.
+ */
+function quantizeLikeConverter(v, kind) {
+  if (kind === "float16") return { bytes: new Uint8Array(Uint16Array.from(v, toHalf).buffer), meta: { dtype: "float16", original_dtype: "float32" } };
+  const Q = kind === "uint8" ? Uint8Array : Uint16Array, qmax = kind === "uint8" ? 255 : 65535;
+  let min = v.reduce((a, x) => Math.min(a, x), Infinity), max = v.reduce((a, x) => Math.max(a, x), -Infinity);
+  if (min === max) return { bytes: new Uint8Array(new Q(v.length).buffer), meta: { dtype: kind, min, scale: 1, original_dtype: "float32" } };
+  const scale = (max - min) / qmax;
+  if (min <= 0 && max >= 0) { min = -roundHalfEven(-min / scale) * scale; max = qmax * scale + min; }
+  const q = Q.from(v, (x) => roundHalfEven((Math.min(Math.max(x, min), max) - min) / scale));
+  return { bytes: new Uint8Array(q.buffer), meta: { dtype: kind, min, scale, original_dtype: "float32" } };
+}
+
+test("quantized weights as tfjs-converter writes them (uint8, uint16, float16): compared with tfjs on tfjs-core's own dequantization", async (t) => {
   await initTf();
   const m = tfl.sequential();
-  m.add(tfl.layers.conv2d({ inputShape: [5, 5, 2], filters: 4, kernelSize: 3, ...init() }));
+  m.add(tfl.layers.conv2d({ inputShape: [6, 6, 2], filters: 4, kernelSize: 3, ...init() }));
+  m.add(tfl.layers.batchNormalization({ gammaInitializer: ru(0.5, 1.5), betaInitializer: ru(), movingMeanInitializer: ru(), movingVarianceInitializer: ru(0.5, 1.5) }));
   m.add(tfl.layers.flatten());
-  m.add(tfl.layers.dense({ units: 6, activation: "relu", ...init() }));
+  m.add(tfl.layers.dense({ units: 6, activation: "relu", kernelInitializer: ru(0.01, 0.2), biasInitializer: "zeros" })); // all > 0: no nudge; bias constant
   m.add(tfl.layers.dense({ units: 3, ...init() }));
-  const specs = m.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: "float32" }));
+  const { modelJson } = await save(m);
+  const specs = modelJson.weightsManifest[0].weights;
   const values = m.getWeights().map((w) => w.dataSync().slice());
-  const kinds = ["uint8", "uint16", "float16", "uint8", "float32", "uint8"];
-  const parts = [], dequant = [], weights = [];
+  // Each weight in one of the forms (saved order: trainable weights, then the moving statistics); two groups of shards, the second split mid-weight, to check the order.
+  const kinds = ["uint8", "uint16", "float16", "uint8", "uint16", "uint8", "float16", "uint8", "uint16", "float32"];
+  const parts = [], weights = [];
   values.forEach((v, i) => {
     const kind = kinds[i % kinds.length];
-    if (kind === "float32") { parts.push(new Uint8Array(v.buffer.slice(0))); dequant.push(v); weights.push(specs[i]); return; }
-    if (kind === "float16") {
-      const h = new Uint16Array(v.length), back = new Float32Array(v.length);
-      v.forEach((x, j) => { h[j] = toHalf(x); back[j] = fromHalf(h[j]); });
-      parts.push(new Uint8Array(h.buffer)); dequant.push(back);
-      weights.push({ ...specs[i], quantization: { dtype: "float16" } });
-      return;
-    }
-    const levels = kind === "uint8" ? 255 : 65535;
-    let lo = Math.min(...v), hi = Math.max(...v);
-    const scale = (hi - lo) / levels || 1;
-    const q = kind === "uint8" ? new Uint8Array(v.length) : new Uint16Array(v.length);
-    const back = new Float32Array(v.length);
-    v.forEach((x, j) => { q[j] = Math.round((x - lo) / scale); back[j] = q[j] * scale + lo; });
-    parts.push(new Uint8Array(q.buffer)); dequant.push(back);
-    weights.push({ ...specs[i], quantization: { dtype: kind, scale, min: lo } });
+    if (kind === "float32") { parts.push(new Uint8Array(v.buffer.slice(0))); weights.push(specs[i]); return; }
+    const { bytes, meta } = quantizeLikeConverter(v, kind);
+    parts.push(bytes);
+    weights.push({ ...specs[i], quantization: meta });
   });
-  m.setWeights(dequant.map((d, i) => tf.tensor(d, specs[i].shape)));
-  const { modelJson } = await save(m);
-  // Two groups of shards, to check the concatenation order across groups and paths.
-  const half = Math.ceil(weights.length / 2);
-  modelJson.weightsManifest = [{ paths: ["group1-shard1of1.bin"], weights: weights.slice(0, half) }, { paths: ["group2-shard1of2.bin", "group2-shard2of2.bin"], weights: weights.slice(half) }];
   const cat = (ps) => { const o = new Uint8Array(ps.reduce((a, p) => a + p.length, 0)); let at = 0; for (const p of ps) { o.set(p, at); at += p.length; } return o; };
+  // The reference: tfjs-core's io.decodeWeights on the same bytes and specs, loaded into the tfjs model.
+  const decoded = tf.io.decodeWeights(cat(parts).buffer, weights);
+  m.setWeights(weights.map((w) => decoded[w.name]));
+  assert.ok(weights.some((w) => w.quantization?.dtype === "uint8" && w.quantization.scale === 1), "a constant weight");
+  const half = Math.ceil(weights.length / 2);
+  const quantJson = { ...modelJson, weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: weights.slice(0, half) }, { paths: ["group2-shard1of2.bin", "group2-shard2of2.bin"], weights: weights.slice(half) }] };
   const g2 = cat(parts.slice(half)), cut = 3;
   const shards = new Map([["group1-shard1of1.bin", cat(parts.slice(0, half))], ["group2-shard1of2.bin", g2.subarray(0, cut)], ["group2-shard2of2.bin", g2.subarray(cut)]]);
-  await check(t, m, { modelJson, weights: shards });
-  await check(t, m, { modelJson, weights: cat(parts).buffer }); // one ArrayBuffer of everything
+  await check(t, m, { modelJson: quantJson, weights: shards });
+  await check(t, m, { modelJson: quantJson, weights: cat(parts).buffer }); // one ArrayBuffer of everything
+  // The decoded weights themselves are tfjs-core's, bit for bit.
+  const ours = decodeWeights(quantJson.weightsManifest, shards);
+  for (const w of weights) assert.deepEqual(ours.get(w.name).data, decoded[w.name].dataSync(), w.name);
+  tf.dispose(Object.values(decoded));
 });
-
-function toHalf(x) {
-  const f = new Float32Array([x]), u = new Uint32Array(f.buffer)[0];
-  const sign = (u >>> 16) & 0x8000, exp = ((u >>> 23) & 0xff) - 127 + 15, mant = u & 0x7fffff;
-  if (exp <= 0) return sign | Math.round((mant | 0x800000) / 2 ** (14 - exp)); // subnormal (tiny weights)
-  if (exp >= 31) return sign | 0x7c00;
-  let h = sign | (exp << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
-  return h;
-}
-function fromHalf(h) {
-  const s = h & 0x8000 ? -1 : 1, e = (h >>> 10) & 0x1f, f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
 
 test("Keras-converted topology ({model_config, keras_version}) and Keras 3 {args, kwargs} inbound nodes", async (t) => {
   await initTf();
