@@ -165,13 +165,17 @@ export function feedData(name: string, t: unknown, expected: string, dtype: Data
 
 const INT32_MIN = -2147483648, INT32_MAX = 2147483647;
 
-/** Integer ids as int32: an Int32Array as it is, int64 (or a plain array of integers) checked value by value. */
+/**
+ * Integer ids as int32: an Int32Array as it is; int64, a plain array, or float32 (Keras and tfjs keep ids in float
+ * tensors) checked value by value: whole numbers within int32 only.
+ */
 function int32Ids(name: string, x: TensorLike, dims: number[]): Int32Array {
   const data = x.data as ArrayLike<number | bigint>, kind = tag(data);
-  if (!(x.type === "int64" || x.type === "int32") || !(kind === "BigInt64Array" || kind === "Int32Array" || Array.isArray(data))) {
+  const ok = (x.type === "int64" || x.type === "int32" || x.type === "float32") && ["BigInt64Array", "Int32Array", "Float32Array"].includes(kind);
+  if (!ok && !Array.isArray(data)) {
     throw badArg(`input '${name}' takes integer ids: int64 (BigInt64Array) or int32 (Int32Array), got ${x.type} (${describe(data)})`);
   }
-  if (kind === "Int32Array") return data as Int32Array;
+  if (kind === "Int32Array" && x.type === "int32") return data as Int32Array;
   const out = new Int32Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i];

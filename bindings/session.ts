@@ -181,6 +181,11 @@ export async function importModel(bytes: Uint8Array, origin: Uint8Array | ArrayB
     });
     if (onnx.decodeOnnxModel(bytes)) return onnx.importOnnx(bytes);
   }
+  // A zip (.keras) or HDF5 (legacy Keras .h5): the Keras reader (untested against real Keras files, see
+  // docs/keras-tfjs.md), which names the optional package it needs when that is missing.
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b || bytes[0] === 0x89 && bytes[1] === 0x48 && bytes[2] === 0x44 && bytes[3] === 0x46) {
+    return (await import("./importers/keras.js")).importKeras(bytes);
+  }
   const file = readEnn(bytes);
   const constants = new Map<string, Constant>();
   for (const [name, t] of file.tensors) constants.set(name, { shape: t.shape, data: t.data });

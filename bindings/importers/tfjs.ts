@@ -275,6 +275,12 @@ export function importLayersTopology(topology: object | { cls: string; config: a
     if (inputNames.has(v) || graphOutputs.includes(v) || m.constants.has(v)) v = m.one("Identity", [v], {}, `${v}_output`);
     graphOutputs.push(v);
   }
+  // Keras/tfjs feed Embedding ids as float32; the IR's Gather reads integer ids. An input that only Gathers read
+  // as indices is an id input (the session accepts float feeds of whole numbers for it, as tfjs users send).
+  for (const i of graphInputs) {
+    const readers = m.nodes.filter((n) => n.inputs.includes(i.name));
+    if (readers.length && readers.every((n) => n.op === "Gather" && n.inputs[1] === i.name && n.inputs[0] !== i.name)) i.dtype = "int32";
+  }
   const meta = { ...metadata };
   if (config.name) meta.name = config.name;
   if (kerasVersion) meta.kerasVersion = kerasVersion;

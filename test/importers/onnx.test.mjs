@@ -290,8 +290,8 @@ test("unsupported features: one UNSUPPORTED error naming every offending node, b
   const bytes = model({
     nodes: [
       node("Relu", ["x"], ["r"], {}, "fine_relu"),
-      node("Resize", ["r", "", "scales"], ["rs"], {}, "my_resize"),
-      node("MatMul", ["rs", "x"], ["mm"], {}, "runtime_matmul"),
+      node("Hardmax", ["r"], ["rs"], {}, "my_hardmax"),
+      node("Einsum", ["rs", "x"], ["mm"], { equation: "ij,jk->ik" }, "my_einsum"),
       node("FancyOp", ["mm"], ["y"], {}, "fancy"),
       node("Pad", ["x", "pads"], ["pp"], { mode: "reflect" }, "reflect_pad"),
     ],
@@ -301,15 +301,17 @@ test("unsupported features: one UNSUPPORTED error naming every offending node, b
   assert.throws(() => importOnnx(bytes), (e) => {
     assert.ok(e instanceof EdgennError);
     assert.equal(e.code, "UNSUPPORTED");
-    for (const s of ["Resize 'my_resize' (opset 13)", "MatMul 'runtime_matmul' (opset 13)", "FancyOp 'fancy' (opset 13)", "Pad 'reflect_pad' (opset 13)"]) {
+    for (const s of ["Hardmax 'my_hardmax' (opset 13)", "Einsum 'my_einsum' (opset 13)", "FancyOp 'fancy' (opset 13)", "Pad 'reflect_pad' (opset 13)"]) {
       assert.ok(e.message.includes(s), `message names ${s}: ${e.message}`);
     }
     assert.ok(!e.message.includes("fine_relu"));
     return true;
   });
-  // A non-float model input is refused the same way.
+  // A double model input is refused the same way; an int64 input (ids) is refused where a float op reads it.
+  const doubles = model({ nodes: [node("Relu", ["x"], ["y"])], inputs: [valueInfo("x", [2], 11)], outputs: [valueInfo("y", [2], 11)] });
+  assert.throws(() => importOnnx(doubles), (e) => e.code === "UNSUPPORTED" && /graph input 'x' has data type DOUBLE/.test(e.message));
   const ints = model({ nodes: [node("Relu", ["x"], ["y"])], inputs: [valueInfo("x", [2], INT64)], outputs: [valueInfo("y", [2], INT64)] });
-  assert.throws(() => importOnnx(ints), (e) => e.code === "UNSUPPORTED" && /graph input 'x' has data type INT64/.test(e.message));
+  assert.throws(() => importOnnx(ints), (e) => e.code === "UNSUPPORTED" && /Relu .*'x' is int64/.test(e.message));
 });
 
 test("load() recognises ONNX bytes and runs them; non-ONNX garbage still gets the .enn error", async () => {
