@@ -46,6 +46,11 @@ export interface SessionOptions extends WasmOptions {
   /** Zero the activation arena (inputs, intermediates, outputs in wasm memory) after every run. */
   wipe?: boolean;
   /**
+   * What a run does with NaN or ±Infinity in a float input: "allow" (default: computed like any value) or
+   * "reject" (BAD_INPUT naming the input and the position, before anything runs).
+   */
+  nonFinite?: "allow" | "reject";
+  /**
    * The key of an encrypted model (`edgenn encrypt`): 32 bytes or 64 hex digits. The file is decrypted in
    * memory; a signature (`verify`) is checked on the decrypted .enn. See docs/security.md.
    */
@@ -149,6 +154,16 @@ export async function load(source: ModelSource, options: SessionOptions = {}): P
 
 const hexOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
+/** The input policy nonFinite: "reject": the first NaN or infinity, by position. */
+function checkFinite(name: string, data: Float32Array, dims: number[]): void {
+  for (let i = 0; i < data.length; i++) {
+    if (Number.isFinite(data[i])) continue;
+    const at: number[] = [];
+    for (let d = dims.length - 1, r = i; d >= 0; d--) { at[d] = r % dims[d]; r = Math.floor(r / dims[d]); }
+    throw new EdgennError("BAD_INPUT", `input '${name}': ${data[i]} at position [${at}] (this session rejects NaN and infinities: options.nonFinite)`);
+  }
+}
+
 /** Taps must name values the graph computes (or its inputs); a typo is an error, not an empty result. */
 function checkTaps(g: Graph, taps: readonly string[]): string[] {
   if (!Array.isArray(taps) || !taps.every((t) => typeof t === "string")) throw new EdgennError("BAD_INPUT", "options.taps must be an array of value names");
@@ -211,6 +226,7 @@ export class InferenceSession {
   private maxPlans: number;
   private maxArenaBytes = DEFAULT_LIMITS.maxArenaBytes;
   private taps: readonly string[] = [];
+  private rejectNonFinite = false;
   private source?: { graph: Graph; options: SessionOptions & { metadata?: Record<string, unknown> } };
   private disposed = false;
   private wipe = false;
@@ -247,6 +263,10 @@ export class InferenceSession {
     const session = new InferenceSession(g, new LinearMemory(exports, limits.maxMemoryBytes), variant, options.metadata ?? {}, fusion, options.maxPlans ?? 8);
     session.maxArenaBytes = limits.maxArenaBytes;
     session.wipe = options.wipe === true;
+    if (options.nonFinite !== undefined && options.nonFinite !== "allow" && options.nonFinite !== "reject") {
+      throw new EdgennError("BAD_INPUT", `options.nonFinite must be "allow" or "reject", got ${JSON.stringify(options.nonFinite)}`);
+    }
+    session.rejectNonFinite = options.nonFinite === "reject";
     session.onEvent = options.onEvent;
     session.source = { graph: source, options };
     session.taps = taps.filter((t) => !outputs.includes(t));
@@ -331,6 +351,7 @@ export class InferenceSession {
       const t = feeds[info.name];
       if (t === undefined) throw new EdgennError("BAD_INPUT", `missing input '${info.name}' (${info.dtype} [${info.shape}])`);
       const { data, dims } = feedData(info.name, t, `[${info.shape}]`, info.dtype);
+      if (this.rejectNonFinite && data instanceof Float32Array) checkFinite(info.name, data, dims);
       const ok = dims.length === info.shape.length && info.shape.every((d, i) => typeof d === "string" || d === dims[i]);
       if (!ok) throw new EdgennError("BAD_INPUT", `input '${info.name}' has shape [${dims}], the model expects [${info.shape}]`);
       if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new EdgennError("BAD_INPUT", `input '${info.name}': data has ${data.length} values for shape [${dims}]`);

@@ -48,3 +48,19 @@ test("winograd: false keeps 3x3 convs on im2col: a quarter of the packed conv we
   fast.dispose();
   small.dispose();
 });
+
+test("nonFinite: 'reject' refuses NaN and infinities by input and position (the session stays usable); 'allow' computes them", async () => {
+  const strict = await load(model, { nonFinite: "reject" });
+  const x = new Float32Array(60).fill(0.2);
+  x[37] = NaN;
+  await assert.rejects(strict.run({ input: new Tensor("float32", x, [2, 30]) }), (e) => e instanceof EdgennError && e.code === "BAD_INPUT" && /input 'input': NaN at position \[1,7\]/.test(e.message));
+  x[37] = -Infinity;
+  await assert.rejects(strict.run({ input: new Tensor("float32", x, [2, 30]) }), (e) => e instanceof EdgennError && /-Infinity at position \[1,7\]/.test(e.message));
+  assert.ok(Number.isFinite((await strict.run({ input: batch(1) })).output.data[0]));
+  x[37] = NaN;
+  const lax = await load(model);
+  assert.ok(Number.isNaN((await lax.run({ input: new Tensor("float32", x, [2, 30]) })).output.data[1]));
+  await assert.rejects(load(model, { nonFinite: "drop" }), (e) => e instanceof EdgennError && /nonFinite must be "allow" or "reject"/.test(e.message));
+  strict.dispose();
+  lax.dispose();
+});
