@@ -19,7 +19,7 @@ import { createArgs, feedData, fetchList, fillOutput, outputMetadata, type Fetch
 import { makePlan, runPlan, type Plan, type PlanRuntime } from "./plan/plan.js";
 import { RecurrentStream, streamingGraph } from "./stream.js";
 import { describe, Tensor } from "./tensor.js";
-import { instantiateKernels, type Variant, type WasmOptions } from "./wasm/loader.js";
+import { instantiateKernels, readSource, toUrl, type Variant, type WasmOptions } from "./wasm/loader.js";
 import { alignUp, ALIGN, LinearMemory } from "./wasm/memory.js";
 
 /** Resource limits, checked before anything is allocated; raise them for trusted large models. */
@@ -194,7 +194,18 @@ export async function importModel(bytes: Uint8Array, origin: Uint8Array | ArrayB
     const onnx = await import("./importers/onnx.js").catch((e) => {
       throw new EdgennError("UNSUPPORTED", `not an .enn file, and the ONNX importer could not be loaded here (${(e as Error).message})`);
     });
-    if (onnx.decodeOnnxModel(bytes)) return onnx.importOnnx(bytes);
+    if (onnx.decodeOnnxModel(bytes)) {
+      // Large models keep weights in files beside the .onnx (external data): read them from where it came from.
+      const files = onnx.externalDataFiles(bytes);
+      if (files.length === 0) return onnx.importOnnx(bytes);
+      if (typeof origin !== "string" && !(origin instanceof URL)) {
+        throw new EdgennError("BAD_INPUT", `this ONNX model keeps its weights in ${files.map((f) => `'${f}'`).join(", ")}: load it by path or URL so they can be read beside it`);
+      }
+      const base = origin instanceof URL ? origin : toUrl(origin);
+      const external = new Map<string, Uint8Array>();
+      for (const f of files) external.set(f, await readSource(new URL(f.split("/").map(encodeURIComponent).join("/"), base)));
+      return onnx.importOnnx(bytes, external);
+    }
   }
   // A zip (.keras) or HDF5 (legacy Keras .h5): the Keras reader (untested against real Keras files, see
   // docs/keras-tfjs.md), which names the optional package it needs when that is missing.

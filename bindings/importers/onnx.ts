@@ -75,7 +75,13 @@ export function decodeOnnxModel(bytes: Uint8Array): any | undefined {
   }
 }
 
-export function importOnnx(bytes: Uint8Array): OnnxImport {
+/**
+ * Reads the files an ONNX model keeps its large initializers in (`model.onnx` + `model.onnx.data`, ONNX's
+ * external data): `read(location)` returns a file's bytes (load() reads them beside the model's path or URL).
+ */
+export type ExternalDataReader = (location: string) => Promise<Uint8Array>;
+
+export function importOnnx(bytes: Uint8Array, external?: Map<string, Uint8Array>): OnnxImport {
   let model: any;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -83,7 +89,44 @@ export function importOnnx(bytes: Uint8Array): OnnxImport {
     throw new EdgennError("BAD_FILE", `not a valid ONNX model: ${(e as Error).message}`);
   }
   if (!model.graph) throw new EdgennError("BAD_FILE", "ONNX model has no graph");
+  if (external) inlineExternalData(model, external);
   return new Importer(model).run();
+}
+
+/** The external-data files an ONNX model names (empty for a self-contained model). */
+export function externalDataFiles(bytes: Uint8Array): string[] {
+  const model = decodeOnnxModel(bytes);
+  const files = new Set<string>();
+  for (const t of model?.graph?.initializer ?? []) {
+    if (t.dataLocation !== 1) continue;
+    const location = externalField(t, "location");
+    // A location is a path relative to the model, never absolute or upwards (ONNX's rule; also what keeps a
+    // hostile model from naming /etc/passwd or ../../secrets).
+    if (!location || location.startsWith("/") || location.includes("\\") || location.split("/").includes("..")) {
+      throw new EdgennError("BAD_FILE", `ONNX initializer '${t.name}': external data location ${JSON.stringify(location)} must be a relative path inside the model's directory`);
+    }
+    files.add(location);
+  }
+  return [...files];
+}
+
+const externalField = (t: any, key: string): string | undefined => (t.externalData ?? []).find((e: any) => e.key === key)?.value;
+
+/** Moves each external initializer's bytes (location, offset, length) into its raw_data. */
+function inlineExternalData(model: any, files: Map<string, Uint8Array>): void {
+  for (const t of model.graph.initializer ?? []) {
+    if (t.dataLocation !== 1) continue;
+    const location = externalField(t, "location")!, file = files.get(location);
+    if (!file) throw new EdgennError("BAD_FILE", `ONNX initializer '${t.name}': external data file '${location}' was not given`);
+    const offset = Number(externalField(t, "offset") ?? 0);
+    const length = externalField(t, "length") === undefined ? file.length - offset : Number(externalField(t, "length"));
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > file.length) {
+      throw new EdgennError("BAD_FILE", `ONNX initializer '${t.name}': bytes [${offset}, ${offset + length}) are outside '${location}' (${file.length} bytes)`);
+    }
+    t.rawData = file.subarray(offset, offset + length);
+    t.dataLocation = 0;
+    t.externalData = [];
+  }
 }
 
 export interface Ctx {
