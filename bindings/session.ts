@@ -10,6 +10,7 @@ import { ENN_MAGIC, readEnn } from "./format/enn.js";
 import { decryptModel, isEncryptedModel, type ModelKey } from "./format/encrypt.js";
 import { readEnnStream } from "./format/enn-stream.js";
 import { verifyEnnOrThrow, type EnnVerifyResult } from "./format/signature.js";
+import { cachedFetch, type CacheOptions } from "./io/cache.js";
 import { aborted, openSource, peek, readAll, type ModelSource } from "./io/source.js";
 import { graphToJson, parseGraph, type Constant, type DType, type Graph } from "./ir/graph.js";
 import { fuse, type FusionReport } from "./ir/passes.js";
@@ -73,6 +74,9 @@ export interface SessionOptions extends WasmOptions {
    */
   winograd?: boolean;
 }
+
+/** `cache: true` or store options: see io/cache.ts (Cache API in pages and workers, a directory in Node/Bun). */
+export const cacheOptions = (c: boolean | CacheOptions | undefined): CacheOptions => (typeof c === "object" ? c : {});
 export interface SessionDescription {
   nodes: { name: string; op: string; attrs: Readonly<Record<string, unknown>>; inputs: { name: string; shape?: number[]; constant: boolean }[]; outputs: { name: string; shape: number[] }[] }[];
   arenaBytes: number;
@@ -101,7 +105,9 @@ export async function load(source: ModelSource, options: SessionOptions = {}): P
   try {
     const { signal, onProgress } = options;
     const limits = limitsOf(options);
-    const opened = await openSource(source, signal);
+    // Cached (options.cache): the bytes from the offline store, revalidated with the server when it answers.
+    const url = options.cache && (typeof source === "string" || source instanceof URL) && /^https?:/i.test(String(source)) ? String(source) : undefined;
+    const opened = await openSource(url ? await cachedFetch(url, cacheOptions(options.cache), signal) : source, signal);
     let loaded = 0, total = opened.total;
     const report = (phase: LoadProgress["phase"]) => { aborted(signal); onProgress?.({ phase, loaded, ...(total !== undefined ? { total } : {}) }); };
     const onBytes = (n: number, t?: number) => {

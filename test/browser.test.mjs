@@ -128,6 +128,37 @@ test("Chromium under a strict Content-Security-Policy (self only, wasm-unsafe-ev
   assert.match(String(blocked.error), /CompileError|Content Security Policy|wasm/i);
 });
 
+test("Chromium offline: a model loaded once with { cache: true } loads again with every .enn and .wasm request refused", { timeout: 120_000 }, async () => {
+  const server = await startServer();
+  const profile = mkdtempSync(join(tmpdir(), "edgenn-chromium-"));
+  try {
+    const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
+    try {
+      const page = ctx.pages()[0] ?? await ctx.newPage();
+      const visit = async () => {
+        await page.goto(`${server.url}test/browser/cache-page.html`);
+        await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 30_000 });
+        return page.evaluate(() => window.__result);
+      };
+      const online = await visit();
+      assert.equal(online.error, undefined, online.stack);
+      assert.deepEqual(online.entries.map((e) => e.url).sort(), ["/dist/bundle/edgenn-relaxed.wasm", "/models/wdbc-mlp.enn"]);
+      let refused = 0;
+      await page.route(/\.(enn|wasm)$/, (route) => { refused++; return route.abort("internetdisconnected"); });
+      const offline = await visit();
+      assert.equal(offline.error, undefined, offline.stack);
+      assert.ok(refused >= 2, `the model and the kernels were requested (and refused) ${refused} times`);
+      assert.equal(offline.y, online.y, "the same answer from the cached model and kernels");
+      assert.equal(offline.variant, online.variant);
+    } finally {
+      await ctx.close();
+    }
+  } finally {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+    await server.close();
+  }
+});
+
 test("the static server refuses paths outside the repository and writes", async () => {
   const server = await startServer();
   try {

@@ -13,6 +13,11 @@ export interface WasmOptions {
   variant?: Variant;
   /** Where each build comes from; default: edgenn-<variant>.wasm next to this file. */
   sources?: Partial<Record<Variant, WasmSource>>;
+  /**
+   * Keep what comes over HTTP (the model and the kernel binary) in an offline store: `true` or
+   * `{ dir }` (Node/Bun directory) / `{ name }` (Cache API store). See io/cache.ts.
+   */
+  cache?: boolean | { dir?: string; name?: string };
 }
 
 const hex = (s: string) => Uint8Array.from(s.split(" "), (h) => parseInt(h, 16));
@@ -40,7 +45,10 @@ export function kernelModule(opts: WasmOptions = {}): Promise<{ module: WebAssem
   const key = typeof source === "string" || source instanceof URL ? `${variant}:${source}` : "";
   let p = key ? compiled.get(key) : undefined;
   if (!p) {
-    p = readSource(source).then((bytes) => WebAssembly.compile(bytes as BufferSource));
+    // Over HTTP with options.cache, the binary comes from the offline store too (a page that works offline).
+    const cached = opts.cache && !(source instanceof Uint8Array || source instanceof ArrayBuffer) && /^https?:/i.test(String(source));
+    const bytes = cached ? import("../io/cache.js").then((c) => c.cachedFetch(String(source), typeof opts.cache === "object" ? opts.cache : {})) : readSource(source);
+    p = bytes.then((b) => WebAssembly.compile(b as BufferSource));
     if (key) compiled.set(key, p);
     p.catch(() => key && compiled.delete(key));
   }
