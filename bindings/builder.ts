@@ -24,7 +24,8 @@ export interface Layer {
 }
 interface BuildContext {
   name: string;
-  node(op: string, inputs: string[], attrs: Record<string, AttrValue>): string;
+  /** One node; its first output's name (`outputs` > 1: the rest are named `<first>/1`, `<first>/2`, ...). */
+  node(op: string, inputs: string[], attrs: Record<string, AttrValue>, outputs?: number): string;
   /** A weight of the layer, initialised with Glorot-uniform (fans given), zeros, or ones. */
   weight(suffix: string, shape: number[], init?: [number, number] | "ones"): string;
   /** A further graph input (e.g. an attention mask), declared once whichever layer asks first. */
@@ -220,6 +221,65 @@ export function globalAveragePool1d(): Layer {
   return { kind: "global_average_pool1d", build: (ctx, x, shape) => ({ value: ctx.node("ReduceMean", [x], { axes: [1], keepdims: 0 }), shape: shape.slice(1) }) };
 }
 
+/**
+ * Conv1d over [length, channels] (channels last, like Keras): kernel [filters, channels/groups, k], bias [filters].
+ */
+export function conv1d(filters: number, kernelSize: number, opts: { strides?: number; padding?: "same" | "valid"; activation?: string; dilation?: number; groups?: number; name?: string } = {}): Layer {
+  const groups = opts.groups ?? 1, s = opts.strides ?? 1, d = opts.dilation ?? 1;
+  return {
+    name: opts.name, kind: "conv1d",
+    build(ctx, x, shape) {
+      const [len, c] = shape;
+      const kernel = ctx.weight("kernel", [filters, c / groups, kernelSize], [(c / groups) * kernelSize, filters * kernelSize]);
+      const bias = ctx.weight("bias", [filters]);
+      const same = opts.padding === "same";
+      const value = ctx.node("Conv", [x, kernel, bias], {
+        layout: "NHWC", strides: [s], dilations: [d], group: groups, auto_pad: same ? "SAME_UPPER" : "VALID", activation: opts.activation ?? "linear",
+      });
+      return { value, shape: [same ? Math.ceil(len / s) : Math.floor((len - d * (kernelSize - 1) - 1) / s) + 1, filters] };
+    },
+  };
+}
+
+/** A recurrent layer's options: the whole sequence ([steps, units]) or only the last state ([units]). */
+export interface RecurrentOptions { returnSequences?: boolean; name?: string }
+type RecurrentKind = "LSTM" | "GRU";
+const GATES: Record<RecurrentKind, number> = { LSTM: 4, GRU: 3 };
+
+/**
+ * LSTM/GRU over [steps, features] with ONNX semantics (the IR's recurrent op): W [dirs, gates·units, features],
+ * R [dirs, gates·units, units], B [dirs, 2·gates·units]; LSTM gates i, o, f, c; GRU z, r, h (linear_before_reset
+ * as `resetAfter`, Keras' default). Directions: 1, or 2 for bidirectional (outputs concatenated, forward first).
+ */
+function recurrent(kind: RecurrentKind, units: number, opts: RecurrentOptions & { resetAfter?: boolean }, dirs = 1): Layer {
+  const g = GATES[kind];
+  return {
+    name: opts.name, kind: dirs === 2 ? `bidirectional_${kind.toLowerCase()}` : kind.toLowerCase(),
+    build(ctx, x, shape) {
+      const [steps, features] = shape;
+      const w = ctx.weight("W", [dirs, g * units, features], [features, units]);
+      const r = ctx.weight("R", [dirs, g * units, units], [units, units]);
+      const b = ctx.weight("B", [dirs, 2 * g * units]);
+      const attrs: Record<string, AttrValue> = { hidden_size: units, layout: 1, direction: dirs === 2 ? "bidirectional" : "forward" };
+      if (kind === "GRU") attrs.linear_before_reset = opts.resetAfter === false ? 0 : 1;
+      // Outputs Y [batch, steps, dirs, units] and Y_h [batch, dirs, units] (LSTM also Y_c): all named, as the op needs.
+      const y = ctx.node(kind, [x, w, r, b], attrs, kind === "LSTM" ? 3 : 2);
+      if (opts.returnSequences) return { value: ctx.node("Reshape", [y], { shape: [-1, steps, dirs * units] }), shape: [steps, dirs * units] };
+      return { value: ctx.node("Reshape", [`${y}/1`], { shape: [-1, dirs * units] }), shape: [dirs * units] };
+    },
+  };
+}
+const withSpec = (kind: RecurrentKind, units: number, opts: RecurrentOptions & { resetAfter?: boolean }): Layer =>
+  Object.assign(recurrent(kind, units, opts), { spec: { kind, units, opts } });
+export const lstm = (units: number, opts: RecurrentOptions = {}): Layer => withSpec("LSTM", units, opts);
+export const gru = (units: number, opts: RecurrentOptions & { resetAfter?: boolean } = {}): Layer => withSpec("GRU", units, opts);
+/** Both directions of an lstm(...) or gru(...) layer, concatenated (Keras' merge_mode "concat"). */
+export function bidirectional(layer: Layer, opts: { name?: string } = {}): Layer {
+  const spec = (layer as Layer & { spec?: { kind: RecurrentKind; units: number; opts: RecurrentOptions & { resetAfter?: boolean } } }).spec;
+  if (!spec) throw new EdgennError("BAD_GRAPH", "bidirectional() takes an lstm(...) or gru(...) layer");
+  return recurrent(spec.kind, spec.units, { ...spec.opts, name: opts.name ?? spec.opts.name }, 2);
+}
+
 export interface SequentialOptions {
   inputShape: number[];
   /** "int64" or "int32" for token ids (the first layer is then an embedding); default "float32". */
@@ -251,9 +311,10 @@ export class Sequential {
       let sub = 0;
       const ctx: BuildContext = {
         name,
-        node: (op, inputs, attrs) => {
+        node: (op, inputs, attrs, outputs = 1) => {
           const nodeName = sub++ ? `${name}_${sub - 1}` : name;
-          graph.nodes.push({ op, name: nodeName, inputs, outputs: [nodeName], attrs } as Node);
+          const names = Array.from({ length: outputs }, (_, i) => (i ? `${nodeName}/${i}` : nodeName));
+          graph.nodes.push({ op, name: nodeName, inputs, outputs: names, attrs } as Node);
           return nodeName;
         },
         weight: (suffix, wshape, init) => {

@@ -26,6 +26,7 @@ export { features, type Variant, type WasmOptions } from "./wasm/loader.js";
 export {
   sequential, Sequential, dense, conv2d, maxPool2d, globalAveragePool2d, flatten, activation,
   embedding, positionEmbedding, layerNorm, multiHeadAttention, transformerEncoderLayer, globalAveragePool1d,
+  conv1d, lstm, gru, bidirectional, type RecurrentOptions,
   type Layer, type AttentionOptions,
 } from "./builder.js";
 export { readEnn, writeEnn } from "./format/enn.js";
