@@ -16,12 +16,13 @@ const x = readNpy(join(dir, m.inputs[0].file));
 // A conv output that fusion would merge with its ReLU, and the last feature map (what a CAM reads).
 const TAPS = ["/net/net.4/Conv_output_0", "/net/net.9/Relu_output_0"];
 
-async function ortValues(names) {
+/** onnxruntime-node's values for `names` (made graph outputs of a copy of the model). */
+async function ortValues(names, model = bytes, feeds = { input: new ort.Tensor("float32", x.data, x.shape) }) {
   const { onnx } = onnxProto;
-  const model = onnx.ModelProto.decode(bytes);
-  for (const name of names) model.graph.output.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: 1 } } }));
-  const s = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { intraOpNumThreads: 1 });
-  return s.run({ input: new ort.Tensor("float32", x.data, x.shape) });
+  const proto = onnx.ModelProto.decode(model);
+  for (const name of names) proto.graph.output.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: 1 } } }));
+  const s = await ort.InferenceSession.create(onnx.ModelProto.encode(proto).finish(), { intraOpNumThreads: 1 });
+  return s.run(feeds);
 }
 
 test("tapped intermediate values equal onnxruntime-node's (1e-5 relative), the model's output is unchanged", async () => {
@@ -50,5 +51,24 @@ test("a tap that names no value, or a fetch of an untapped value, is a clear BAD
   const s = await load(bytes);
   await assert.rejects(s.run({ input: new Tensor("float32", x.data, x.shape) }, { fetch: [TAPS[0]] }),
     (e) => e instanceof EdgennError && /invalid output name: \/net\/net.4\/Conv_output_0 .*load\(src, \{ taps/.test(e.message));
+  s.dispose();
+});
+
+test("attention weights: a tapped softmax of the transformer stays fused and its per-head weights equal onnxruntime-node's", async () => {
+  const t = manifest.models.transformer_text;
+  const model = readFileSync(join(dir, t.onnx));
+  const ids = readNpy(join(dir, t.inputs[0].file));
+  const taps = ["/encoder/layers.0/self_attn/Softmax_output_0", "/encoder/layers.1/self_attn/Softmax_output_0"];
+  const s = await load(model, { taps });
+  assert.equal(s.fusion.attentions, 2, "both attentions fused, weights and all");
+  const got = s.runSync({ input: new Tensor("int64", ids.data, ids.shape) }, { fetch: taps });
+  const want = await ortValues(taps, model, { input: new ort.Tensor("int64", ids.data, ids.shape) });
+  for (const name of taps) {
+    assert.deepEqual(got[name].dims, [...want[name].dims], name); // [batch·heads, q, kv]: PyTorch's layout
+    const err = Math.max(...got[name].data.map((v, i) => Math.abs(v - want[name].data[i])));
+    assert.ok(err <= 1e-6, `${name}: max |diff| ${err}`);
+    // Rows of attention weights sum to 1.
+    for (let r = 0; r < 8; r++) assert.ok(Math.abs(got[name].data.slice(r * 128, r * 128 + 128).reduce((a, b) => a + b, 0) - 1) < 1e-5);
+  }
   s.dispose();
 });

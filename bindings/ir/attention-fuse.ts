@@ -54,10 +54,10 @@ class Index {
     if (op && !(Array.isArray(op) ? op : [op]).includes(p.op)) return undefined;
     return p;
   }
-  /** The only reader of v (v not a graph output). */
-  only(v: string, op?: string): Node | undefined {
+  /** The only reader of v (v not a graph output, unless `output` allows it). */
+  only(v: string, op?: string, output = false): Node | undefined {
     const r = this.readers.get(v) ?? [];
-    if (r.length !== 1 || this.g.outputs.includes(v) || (op && r[0].op !== op)) return undefined;
+    if (r.length !== 1 || (!output && this.g.outputs.includes(v)) || (op && r[0].op !== op)) return undefined;
     return r[0];
   }
   constant(v: string): Constant | undefined { return this.g.constants.get(v); }
@@ -187,8 +187,11 @@ function matchAttention(g: Graph, ix: Index, sm: Node): boolean {
   const qk = ix.sole(s, "MatMul");
   if (!qk) return false;
   removed.push(qk);
-  // Forwards: the probabilities feed only P·V.
-  const pv = ix.only(sm.outputs[0], "MatMul");
+  // Forwards: the probabilities feed only P·V. Tapped (a graph output: load's `taps`), they become the op's
+  // second output, the attention weights per head ([batch, heads, q, kv]; for scores of rank 3, PyTorch's
+  // [batch·heads, q, kv], squeezed back to that).
+  const weights = g.outputs.includes(sm.outputs[0]) ? sm.outputs[0] : undefined;
+  const pv = ix.only(sm.outputs[0], "MatMul", true);
   if (!pv || pv.inputs[0] !== sm.outputs[0]) return false;
   removed.push(pv);
   const kt = ix.sole(qk.inputs[1], "Transpose");
@@ -241,7 +244,12 @@ function matchAttention(g: Graph, ix: Index, sm: Node): boolean {
   }
   const attrs: Record<string, number | string> = rank === 4 ? { layout: attnLayout, scale } : { layout: attnLayout, scale, num_heads: 1 };
   const name = freshName(g, sm.name.replace(/\/Softmax$/, "") + "/Attention");
-  newNodes.push({ op: "Attention", name, inputs: mask ? [qIn, kIn, vIn, mask] : [qIn, kIn, vIn], outputs: [out], attrs });
+  let w = weights;
+  if (weights && rank === 3) {
+    w = freshName(g, `${weights}/heads`);
+    newNodes.push({ op: "Squeeze", name: freshName(g, `${name}/weights`), inputs: [w], outputs: [weights], attrs: { axes: [1] } });
+  }
+  newNodes.push({ op: "Attention", name, inputs: mask ? [qIn, kIn, vIn, mask] : [qIn, kIn, vIn], outputs: w ? [out, w] : [out], attrs });
   replace(g, removed, reorder(newNodes));
   return true;
 }

@@ -141,7 +141,7 @@ test("HF-style chain ([batch, seq, heads, dim] sources, scores / sqrt(d) + mask)
   assertClose("fused HF attention", { shape: [...out.y.dims], data: out.y.data }, ref, { atol: 2e-6, rtol: 2e-5, t });
 });
 
-test("attention chains with mixed layouts keep their Transposes but still fuse; a read softmax output does not fuse", async (t) => {
+test("attention chains with mixed layouts keep their Transposes but still fuse; a softmax output that is read (tapped) becomes the op's weights output", async (t) => {
   const R = rng(4102);
   const [N, S, D] = [3, 6, 4];
   const a = (name) => ({ name, shape: [N, S, D], data: R.array(N * S * D) });
@@ -162,6 +162,8 @@ test("attention chains with mixed layouts keep their Transposes but still fuse; 
   assert.deepEqual(fused.ops, ["Transpose", "Attention"], "v's Transpose stays, K's is absorbed (it only swapped the last two dims)");
   assertClose("mixed layouts", { shape: [...fused.out.y.dims], data: fused.out.y.data }, ref, { atol: 2e-6, rtol: 2e-5, t });
   const kept = await run({ inputs, outputs: ["y", "p"], nodes, constants: new Map() }, feeds);
-  assert.equal(kept.fusion.attentions, 0);
-  assertClose("softmax output read: unfused", { shape: [...kept.out.y.dims], data: kept.out.y.data }, ref, { atol: 2e-6, rtol: 2e-5, t });
+  assert.equal(kept.fusion.attentions, 1, "still fused: the weights are the op's second output");
+  assertClose("softmax output read: fused", { shape: [...kept.out.y.dims], data: kept.out.y.data }, ref, { atol: 2e-6, rtol: 2e-5, t });
+  const probs = tf.tidy(() => fromTf(tf.softmax(tf.matMul(toTf(q), tf.transpose(toTf(k), [0, 2, 1])))));
+  assertClose("the weights (softmax output)", { shape: [...kept.out.p.dims], data: kept.out.p.data }, probs, { atol: 1e-6, rtol: 1e-5, t });
 });
