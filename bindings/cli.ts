@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { EdgennError } from "./errors.js";
+import { check } from "./check.js";
 import { encryptModel, generateModelKey } from "./format/encrypt.js";
 import { generateSigningKey, signEnn, verifyEnn, type SigningAlgorithm } from "./format/signature.js";
 import { tensorFromNpy, tensorToNpy } from "./io/npy.js";
@@ -20,6 +21,7 @@ import { Tensor } from "./tensor.js";
 const root = new URL("../", import.meta.url);
 const USAGE = `usage: edgenn <command> [options]
   demo [--model FILE] [--variant simd|relaxed]     evaluate the default model on its held-out cases
+  check MODEL                                      can edgenn run it? every unsupported op/attribute, by node
   inspect MODEL [--shape NAME=D,D,..] [--json]     inputs, outputs, operators, parameters, FLOPs, memory, metadata
   run MODEL --input NAME=FILE.npy ... [--output-dir DIR]
             MODEL --input FILE.json|-              {"NAME": {"dims": [...], "data": [...]}}; prints JSON outputs
@@ -59,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
   if (values.help || !command) return console.log(USAGE);
   if (command === "demo") return demo(values.model ?? new URL("models/wdbc-mlp.enn", root).pathname, variant);
   if (command === "keygen") return values.aes ? aesKeygen(values.out) : keygen(values.out, values.alg);
-  if (!["inspect", "info", "run", "bench", "convert", "sign", "verify", "encrypt"].includes(command)) throw bad(`unknown command '${command}' (edgenn --help lists them)`);
+  if (!["check", "inspect", "info", "run", "bench", "convert", "sign", "verify", "encrypt"].includes(command)) throw bad(`unknown command '${command}' (edgenn --help lists them)`);
   if (!file) throw bad(`'${command}' needs a model file (edgenn --help)`);
   const keys = (values.key ?? []).map((k) => readText(k, "key"));
   if (command === "sign") {
@@ -74,6 +76,12 @@ async function main(argv: string[]): Promise<void> {
     const r = await verifyEnn(readBytes(file, "model"), keys);
     if (!r.ok) throw new EdgennError("BAD_SIGNATURE", `${file}: ${r.reason}`);
     return console.log(`edgenn: ${file}: valid ${r.algorithm} signature by key ${r.keyId}`);
+  }
+  if (command === "check") {
+    readBytes(file, "model");
+    const r = await check(file);
+    if (r.ok) return console.log(`edgenn: ${file}: supported (${r.nodes} nodes: ${Object.entries(r.operators).map(([op, n]) => `${op} ${n}`).join(", ")})`);
+    throw new EdgennError("UNSUPPORTED", `${file}: ${r.problems.length} problem(s):\n${r.problems.map((p) => `  - ${p}`).join("\n")}`);
   }
   if (command === "convert") return convert(file, values.out, { fp16: values.fp16 === true, int8: values.int8 === true }, values.check === true);
   const modelKey = values["model-key"] === undefined ? undefined : readText(values["model-key"], "model key").trim();

