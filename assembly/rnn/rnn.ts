@@ -81,15 +81,18 @@ function rnn_gemv(hp: usize, hend: usize, w: usize, out: usize): void {
   v128.store(out, a4, 64); v128.store(out, a5, 80); v128.store(out, a6, 96); v128.store(out, a7, 112);
 }
 
-// n (any) floats at p into a v128: all four for n >= 4, none (zeros) for n <= 0, else the low n lanes.
-@inline function ld(p: usize, n: i32): v128 {
-  if (n >= 4) return v128.load(p);
-  if (n <= 0) return f32x4.splat(0);
+// The cell updates run on groups of 4 units: full groups with plain vector loads and stores, then (h % 4 != 0)
+// one partial group whose loads fill the missing lanes with zeros and whose stores write only the valid lanes.
+// The kind of group is a type argument, so the full-group loop has no tests in it.
+class Full {}
+class Part {}
+@inline function ldg<T>(p: usize, n: i32): v128 {
+  if (idof<T>() == idof<Full>()) return v128.load(p);
   return load_partial(p, n);
 }
-@inline function st(p: usize, v: v128, n: i32): void {
-  if (n >= 4) v128.store(p, v);
-  else if (n > 0) store_partial(p, v, n);
+@inline function stg<T>(p: usize, v: v128, n: i32): void {
+  if (idof<T>() == idof<Full>()) v128.store(p, v);
+  else store_partial(p, v, n);
 }
 
 /** Gate activation codes (the `gate` argument of f32_lstm_step / f32_gru_step). */
@@ -97,17 +100,35 @@ export const GATE_SIGMOID: i32 = 0;
 /** max(0, min(1, alpha*x + beta)) (ONNX HardSigmoid; Keras 2/tfjs hard_sigmoid: alpha 0.2, beta 0.5). */
 export const GATE_HARD_SIGMOID: i32 = 1;
 
-// The clamps of one kernel call, in v128 locals of the inlined bodies: ONNX `clip` (lo, hi) for the hard sigmoid
-// and relu, merged with the argument range of the rational sigmoid (+-18: slo, shi) and tanh (+-9: tlo, thi).
-@inline function sbound(clip: f32): f32 { return min(clip, 2 * TANH_RATIONAL_BOUND); }
-@inline function tbound(clip: f32): f32 { return min(clip, TANH_RATIONAL_BOUND); }
+// The constants of one call, stored at its start and loaded where used (one instruction each; V8 rematerialises
+// splats of the arguments inside the loops instead, with the NaN-handling f32.min): ONNX `clip` for the hard sigmoid
+// and relu, the same merged with the argument range of the rational sigmoid (+-18) and tanh (+-9), the hard
+// sigmoid's alpha and beta, and 1.
+const CK = memory.data(9 * 16, 16);
+const LO = 0, HI = 1, SLO = 2, SHI = 3, TLO = 4, THI = 5, GA = 6, GB = 7, ONE = 8;
+@inline function ck(i: i32): v128 {
+  return v128.load(CK + (<usize>i << 4));
+}
+function set_constants(clip: f32, alpha: f32, beta: f32): void {
+  const s = min(clip, 2 * TANH_RATIONAL_BOUND), t = min(clip, TANH_RATIONAL_BOUND);
+  v128.store(CK, f32x4.splat(-clip), LO << 4); v128.store(CK, f32x4.splat(clip), HI << 4);
+  v128.store(CK, f32x4.splat(-s), SLO << 4); v128.store(CK, f32x4.splat(s), SHI << 4);
+  v128.store(CK, f32x4.splat(-t), TLO << 4); v128.store(CK, f32x4.splat(t), THI << 4);
+  v128.store(CK, f32x4.splat(alpha), GA << 4); v128.store(CK, f32x4.splat(beta), GB << 4);
+  v128.store(CK, f32x4.splat(1), ONE << 4);
+}
 
-// The gate (recurrent) activation: rational sigmoid, or the hard sigmoid clamp4(ga*v + gb, 0, 1). `hard` is a
-// literal at every call site (through the inlined bodies), so each kernel body is specialised and the untaken
-// branch is removed: the sigmoid path has no extra test.
-@inline function gact(v: v128, hard: bool, lo: v128, hi: v128, slo: v128, shi: v128, ga: v128, gb: v128): v128 {
-  if (hard) return clamp4(madd(ga, clamp4(v, lo, hi), gb), f32x4.splat(0), f32x4.splat(1));
-  return sigmoid_rational_core(clamp4(v, slo, shi));
+// The gate (recurrent) activation, chosen by a type argument: the kernel bodies are instantiated per gate kind and
+// the compiler drops the other branch. (With a bool argument, binaryen folded the two inlined bodies back into one
+// with a runtime flag, tested in the loops.)
+class SigmoidGate {}
+class HardSigmoidGate {}
+@inline function gact<G>(v: v128): v128 {
+  if (idof<G>() == idof<HardSigmoidGate>()) return clamp4(madd(ck(GA), clamp4(v, ck(LO), ck(HI)), ck(GB)), f32x4.splat(0), ck(ONE));
+  return sigmoid_rational_core(clamp4(v, ck(SLO), ck(SHI)));
+}
+@inline function tact(v: v128): v128 {
+  return tanh_rational_core(clamp4(v, ck(TLO), ck(THI)));
 }
 
 /**
@@ -121,14 +142,13 @@ export const GATE_HARD_SIGMOID: i32 = 1;
  */
 export function f32_lstm_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, c: usize, c_stride: i32,
   packed: usize, peep: usize, clip: f32, h_out: usize, ho_stride: i32, gate: i32, alpha: f32, beta: f32): void {
-  if (gate == GATE_HARD_SIGMOID) lstm_body(batch, h, x, x_stride, h_prev, hp_stride, c, c_stride, packed, peep, clip, h_out, ho_stride, true, alpha, beta);
-  else lstm_body(batch, h, x, x_stride, h_prev, hp_stride, c, c_stride, packed, peep, clip, h_out, ho_stride, false, alpha, beta);
+  set_constants(clip, alpha, beta);
+  if (gate == GATE_HARD_SIGMOID) lstm_body<HardSigmoidGate>(batch, h, x, x_stride, h_prev, hp_stride, c, c_stride, packed, peep, h_out, ho_stride);
+  else lstm_body<SigmoidGate>(batch, h, x, x_stride, h_prev, hp_stride, c, c_stride, packed, peep, h_out, ho_stride);
 }
 
-@inline function lstm_body(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, c: usize, c_stride: i32,
-  packed: usize, peep: usize, clip: f32, h_out: usize, ho_stride: i32, hard: bool, alpha: f32, beta: f32): void {
-  const lo = f32x4.splat(-clip), hi = f32x4.splat(clip), ga = f32x4.splat(alpha), gb = f32x4.splat(beta);
-  const slo = f32x4.splat(-sbound(clip)), shi = f32x4.splat(sbound(clip)), tlo = f32x4.splat(-tbound(clip)), thi = f32x4.splat(tbound(clip));
+@inline function lstm_body<G>(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, c: usize, c_stride: i32,
+  packed: usize, peep: usize, h_out: usize, ho_stride: i32): void {
   const hb = <usize>h << 2, blk = hb * ROW;
   for (let b = 0; b < batch; b++) {
     const xr = x + (<usize>b * x_stride << 2), hp = h_prev + (<usize>b * hp_stride << 2);
@@ -137,38 +157,35 @@ export function f32_lstm_step(batch: i32, h: i32, x: usize, x_stride: i32, h_pre
     for (let j0 = 0; j0 < h; j0 += SPAN) {
       const n = min(SPAN, h - j0);
       for (let u = 0; u < n; u += 8) { rnn_gemv(hp, hp + hb, w, G + (<usize>u << 4)); w += blk; }
-      // Group u: block u >> 3 (128 bytes: i, o, f, c of 8 units), half (u & 4).
-      for (let u = 0; u < n; u += 4) {
-        lstm_cell(G + (<usize>(u >> 3) << 7) + (<usize>(u & 4) << 2), xr, hb, cr, peep, ho, j0 + u, n - u, hard, lo, hi, slo, shi, tlo, thi, ga, gb);
-      }
+      let u = 0;
+      for (; u + 4 <= n; u += 4) lstm_cell<G, Full>(u, xr, hb, cr, peep, ho, j0 + u, 4);
+      if (u < n) lstm_cell<G, Part>(u, xr, hb, cr, peep, ho, j0 + u, n - u);
     }
   }
 }
 
-// One LSTM cell update for four units j.. (n valid lanes): gate values at gp (i, o, f, c 32 bytes apart) + x.
-@inline function lstm_cell(gp: usize, xr: usize, hb: usize, cp: usize, peep: usize, hout: usize, j: i32, n: i32,
-  hard: bool, lo: v128, hi: v128, slo: v128, shi: v128, tlo: v128, thi: v128, ga: v128, gb: v128): void {
+// One LSTM cell update for units j..j+3 (n valid) of the span, u = j - span start: the span's gate values are in G,
+// block u >> 3 (i, o, f, c of 8 units, 32 bytes apart), half (u & 4).
+@inline function lstm_cell<G, T>(u: i32, xr: usize, hb: usize, cp: usize, peep: usize, hout: usize, j: i32, n: i32): void {
+  const gp = G + (<usize>(u >> 3) << 7) + (<usize>(u & 4) << 2);
   const jb = <usize>j << 2, xj = xr + jb;
-  let ai = f32x4.add(v128.load(gp), ld(xj, n)), ao = f32x4.add(v128.load(gp, 32), ld(xj + hb, n));
-  let af = f32x4.add(v128.load(gp, 64), ld(xj + 2 * hb, n));
-  const ac = f32x4.add(v128.load(gp, 96), ld(xj + 3 * hb, n));
-  const cprev = ld(cp + jb, n);
+  let ai = f32x4.add(v128.load(gp), ldg<T>(xj, n)), ao = f32x4.add(v128.load(gp, 32), ldg<T>(xj + hb, n));
+  let af = f32x4.add(v128.load(gp, 64), ldg<T>(xj + 2 * hb, n));
+  const ac = f32x4.add(v128.load(gp, 96), ldg<T>(xj + 3 * hb, n));
+  const cprev = ldg<T>(cp + jb, n);
   if (peep != 0) {
-    ai = madd(ld(peep + jb, n), cprev, ai); // P = [i | o | f]
-    af = madd(ld(peep + 2 * hb + jb, n), cprev, af);
+    ai = madd(ldg<T>(peep + jb, n), cprev, ai); // P = [i | o | f]
+    af = madd(ldg<T>(peep + 2 * hb + jb, n), cprev, af);
   }
-  const i = gact(ai, hard, lo, hi, slo, shi, ga, gb), f = gact(af, hard, lo, hi, slo, shi, ga, gb);
-  const g = tanh_rational_core(clamp4(ac, tlo, thi));
-  const cn = madd(f, cprev, f32x4.mul(i, g));
-  if (peep != 0) ao = madd(ld(peep + hb + jb, n), cn, ao);
-  const o = gact(ao, hard, lo, hi, slo, shi, ga, gb);
-  st(cp + jb, cn, n);
-  st(hout + jb, f32x4.mul(o, tanh_rational_f32x4(cn)), n); // no clip on c (ONNX, onnxruntime)
+  const cn = madd(gact<G>(af), cprev, f32x4.mul(gact<G>(ai), tact(ac)));
+  stg<T>(cp + jb, cn, n);
+  if (peep != 0) ao = madd(ldg<T>(peep + hb + jb, n), cn, ao);
+  stg<T>(hout + jb, f32x4.mul(gact<G>(ao), tanh_rational_f32x4(cn)), n); // no clip on c (ONNX, onnxruntime)
 }
 
-// GRU output for four units: h = (1 - z)⊙ĥ + z⊙h_prev.
+// GRU output: h = (1 - z)⊙ĥ + z⊙h_prev = ĥ + z⊙(h_prev - ĥ).
 @inline function gru_out(z: v128, hh: v128, hprev: v128): v128 {
-  return f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1.0), z), hh), f32x4.mul(z, hprev));
+  return madd(z, f32x4.sub(hprev, hh), hh);
 }
 
 /**
@@ -182,16 +199,17 @@ export function f32_lstm_step(batch: i32, h: i32, x: usize, x_stride: i32, h_pre
  */
 export function f32_gru_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, packed_h: usize,
   rbh: usize, lbr: i32, clip: f32, h_out: usize, ho_stride: i32, scratch: usize, gate: i32, alpha: f32, beta: f32): void {
-  if (gate == GATE_HARD_SIGMOID) gru_body(batch, h, x, x_stride, h_prev, hp_stride, packed, packed_h, rbh, lbr, clip, h_out, ho_stride, scratch, true, alpha, beta);
-  else gru_body(batch, h, x, x_stride, h_prev, hp_stride, packed, packed_h, rbh, lbr, clip, h_out, ho_stride, scratch, false, alpha, beta);
+  set_constants(clip, alpha, beta);
+  if (gate == GATE_HARD_SIGMOID) gru_body<HardSigmoidGate>(batch, h, x, x_stride, h_prev, hp_stride, packed, packed_h, rbh, lbr, h_out, ho_stride, scratch);
+  else gru_body<SigmoidGate>(batch, h, x, x_stride, h_prev, hp_stride, packed, packed_h, rbh, lbr, h_out, ho_stride, scratch);
 }
 
-@inline function gru_body(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, packed_h: usize,
-  rbh: usize, lbr: i32, clip: f32, h_out: usize, ho_stride: i32, scratch: usize, hard: bool, alpha: f32, beta: f32): void {
-  const lo = f32x4.splat(-clip), hi = f32x4.splat(clip), ga = f32x4.splat(alpha), gb = f32x4.splat(beta);
-  const slo = f32x4.splat(-sbound(clip)), shi = f32x4.splat(sbound(clip)), tlo = f32x4.splat(-tbound(clip)), thi = f32x4.splat(tbound(clip));
+/** The candidate block's gate values in G, after the two z/r blocks. */
+const HG = G + 2 * ROW * 4;
+
+@inline function gru_body<G>(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, packed_h: usize,
+  rbh: usize, lbr: i32, h_out: usize, ho_stride: i32, scratch: usize): void {
   const hb = <usize>h << 2, blk = hb * ROW;
-  const hg = G + 2 * ROW * 4; // the candidate block's gate values, after the two z/r blocks
   for (let b = 0; b < batch; b++) {
     const xr = x + (<usize>b * x_stride << 2), hp = h_prev + (<usize>b * hp_stride << 2);
     const ho = h_out + (<usize>b * ho_stride << 2);
@@ -201,33 +219,45 @@ export function f32_gru_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev
     for (let j0 = 0; j0 < h; j0 += SPAN) {
       const n = min(SPAN, h - j0);
       for (let u = 0; u < n; u += 16) { rnn_gemv(hp, hp + hb, w, G + (<usize>u << 3)); w += blk; }
-      if (lbr != 0) { rnn_gemv(hp, hp + hb, wh, hg); wh += blk; }
-      for (let u = 0; u < n; u += 4) {
-        const jb = <usize>(j0 + u) << 2, xj = xr + jb, nu = n - u;
-        const gp = G + (<usize>(u >> 4) << 7) + (<usize>(u & 12) << 2); // z of block u >> 4; r 64 bytes on
-        const z = gact(f32x4.add(v128.load(gp), ld(xj, nu)), hard, lo, hi, slo, shi, ga, gb);
-        const r = gact(f32x4.add(v128.load(gp, 64), ld(xj + hb, nu)), hard, lo, hi, slo, shi, ga, gb);
-        const hpv = ld(hp + jb, nu);
-        if (lbr != 0) {
-          const a = rbh != 0 ? f32x4.add(v128.load(hg + (<usize>u << 2)), ld(rbh + jb, nu)) : v128.load(hg + (<usize>u << 2));
-          st(ho + jb, gru_out(z, tanh_rational_core(clamp4(madd(r, a, ld(xj + 2 * hb, nu)), tlo, thi)), hpv), nu);
-        } else {
-          st(zs + jb, z, nu);
-          st(rs + jb, f32x4.mul(r, hpv), nu);
-        }
-      }
+      if (lbr != 0) { rnn_gemv(hp, hp + hb, wh, HG); wh += blk; }
+      let u = 0;
+      for (; u + 4 <= n; u += 4) gru_cell<G, Full>(u, xr, hb, hp, rbh, lbr, zs, rs, ho, j0 + u, 4);
+      if (u < n) gru_cell<G, Part>(u, xr, hb, hp, rbh, lbr, zs, rs, ho, j0 + u, n - u);
     }
     if (lbr != 0) continue;
     for (let j0 = 0; j0 < h; j0 += SPAN) {
       const n = min(SPAN, h - j0);
-      rnn_gemv(rs, rs + hb, wh, hg); wh += blk;
-      for (let u = 0; u < n; u += 4) {
-        const jb = <usize>(j0 + u) << 2, nu = n - u;
-        const hh = tanh_rational_core(clamp4(f32x4.add(v128.load(hg + (<usize>u << 2)), ld(xr + 2 * hb + jb, nu)), tlo, thi));
-        st(ho + jb, gru_out(ld(zs + jb, nu), hh, ld(hp + jb, nu)), nu);
-      }
+      rnn_gemv(rs, rs + hb, wh, HG); wh += blk;
+      let u = 0;
+      for (; u + 4 <= n; u += 4) gru_candidate<Full>(u, xr + 2 * hb, zs, hp, ho, j0 + u, 4);
+      if (u < n) gru_candidate<Part>(u, xr + 2 * hb, zs, hp, ho, j0 + u, n - u);
     }
   }
+}
+
+// z and r for units j..j+3 (n valid) of the span, u = j - span start (block u >> 4: z of 16 units, then r), then
+// with lbr the output; without, z and r⊙h_prev to scratch for gru_candidate.
+@inline function gru_cell<G, T>(u: i32, xr: usize, hb: usize, hp: usize, rbh: usize, lbr: i32, zs: usize, rs: usize, ho: usize, j: i32, n: i32): void {
+  const jb = <usize>j << 2, xj = xr + jb;
+  const gp = G + (<usize>(u >> 4) << 7) + (<usize>(u & 12) << 2);
+  const z = gact<G>(f32x4.add(v128.load(gp), ldg<T>(xj, n)));
+  const r = gact<G>(f32x4.add(v128.load(gp, 64), ldg<T>(xj + hb, n)));
+  const hpv = ldg<T>(hp + jb, n);
+  if (lbr != 0) {
+    let a = v128.load(HG + (<usize>u << 2)); // h_prev·Rhᵀ
+    if (rbh != 0) a = f32x4.add(a, ldg<T>(rbh + jb, n));
+    stg<T>(ho + jb, gru_out(z, tact(madd(r, a, ldg<T>(xj + 2 * hb, n))), hpv), n);
+  } else {
+    stg<T>(zs + jb, z, n);
+    stg<T>(rs + jb, f32x4.mul(r, hpv), n);
+  }
+}
+
+// linear_before_reset = 0: ĥ = tanh(xh + (r⊙h_prev)·Rhᵀ) from the candidate block in G, and the output.
+@inline function gru_candidate<T>(u: i32, xh: usize, zs: usize, hp: usize, ho: usize, j: i32, n: i32): void {
+  const jb = <usize>j << 2;
+  const hh = tact(f32x4.add(v128.load(HG + (<usize>u << 2)), ldg<T>(xh + jb, n)));
+  stg<T>(ho + jb, gru_out(ldg<T>(zs + jb, n), hh, ldg<T>(hp + jb, n)), n);
 }
 
 /**
@@ -237,7 +267,7 @@ export function f32_gru_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev
  */
 export function f32_rnn_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, relu: i32,
   clip: f32, h_out: usize, ho_stride: i32): void {
-  const lo = f32x4.splat(-clip), hi = f32x4.splat(clip), tlo = f32x4.splat(-tbound(clip)), thi = f32x4.splat(tbound(clip));
+  set_constants(clip, 0, 0);
   const hb = <usize>h << 2, blk = hb * ROW;
   for (let b = 0; b < batch; b++) {
     const xr = x + (<usize>b * x_stride << 2), hp = h_prev + (<usize>b * hp_stride << 2);
@@ -246,11 +276,15 @@ export function f32_rnn_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev
     for (let j0 = 0; j0 < h; j0 += SPAN) {
       const n = min(SPAN, h - j0);
       rnn_gemv(hp, hp + hb, w, G); w += blk;
-      for (let u = 0; u < n; u += 4) {
-        const jb = <usize>(j0 + u) << 2, nu = n - u;
-        const v = f32x4.add(v128.load(G + (<usize>u << 2)), ld(xr + jb, nu));
-        st(ho + jb, relu != 0 ? f32x4.pmax(clamp4(v, lo, hi), f32x4.splat(0)) : tanh_rational_core(clamp4(v, tlo, thi)), nu);
-      }
+      let u = 0;
+      for (; u + 4 <= n; u += 4) rnn_cell<Full>(u, xr, relu, ho, j0 + u, 4);
+      if (u < n) rnn_cell<Part>(u, xr, relu, ho, j0 + u, n - u);
     }
   }
+}
+
+@inline function rnn_cell<T>(u: i32, xr: usize, relu: i32, ho: usize, j: i32, n: i32): void {
+  const jb = <usize>j << 2;
+  const v = f32x4.add(v128.load(G + (<usize>u << 2)), ldg<T>(xr + jb, n));
+  stg<T>(ho + jb, relu != 0 ? f32x4.pmax(clamp4(v, ck(LO), ck(HI)), f32x4.splat(0)) : tact(v), n);
 }
