@@ -11,20 +11,25 @@
 //     independent madd chains cover the 4-cycle FMA latency on both pipes. A never-taken exit test splits each
 //     row's 8 weight loads in two groups of 4: V8 does not fold loads into the madds, and without the split TurboFan
 //     schedules all 8 loads of the row first, needs 17 xmm registers (15 exist) and spills accumulators on every
-//     row. Split, the loop runs spill-free at ~1.6 madd/cycle relaxed, ~1.35 simd (both ~0.6-0.8 before, also
-//     with four rows per iteration). Rows are summed in order, so the two builds differ only by fusing.
+//     row. Split, the loop runs spill-free at ~1.6 madd/cycle relaxed, ~1.35 simd (both ~0.6-0.8 before). A row
+//     is 9 vector loads for 8 madds; at two vector loads per cycle (Zen 4) ~1.8 is the likely ceiling at batch 1.
+//     No better (bench/RESULTS.md): 2 or 4 rows per iteration, h loaded 4 at a time and shuffled, 6 or 12
+//     accumulators, mul + fma + add mixes, the exit test after the row instead of mid-row. Rows are summed in
+//     order, so the two builds differ only by fusing.
 //   - The units are walked in spans of 32: the span's GEMVs (LSTM 4 blocks, GRU 2 + 1, RNN 1) write its gate values
 //     to the static buffer G (512 bytes, stays in L1), then the cell update runs on groups of 4 units, adding the
 //     input projection x. Out of the GEMV loop, the cell code's constants and pointers cannot crowd its registers.
-//   - Gate activations are the rational tanh/sigmoid of math/rational.ts (one division, ~12 operations, <= 4e-7
-//     relative for tanh, 2e-7 absolute for sigmoid), not the ~35-operation exp-based ones: 5 per unit per step
-//     cost more than a third of a step with those. ONNX `clip` merges into the clamp the rational needs anyway.
-//   - Where the time goes (h = 128, batch 1, Zen 4): a layer step ~3.6 us relaxed / ~4.3 us simd: the GEMV (16K
-//     madds over the 256 KB packed R, in L2) ~2.8 / 3.3 us, the cell updates the rest.
+//   - Gate activations are the rational tanh/sigmoid of math/rational.ts (one division, ~12 operations, <= 3.8e-7
+//     relative for tanh, 1.9e-7 absolute for sigmoid), not the ~35-operation exp-based ones, which took a third of
+//     a step (5 per unit). ONNX `clip` merges into the clamp the rational needs anyway.
+//   - Where the time goes (h = 128, batch 1, Zen 4, microbenchmark of 1000 steps): a layer step 3.65 us relaxed /
+//     4.56 us simd (was 6.0 / 7.4): the GEMV (16K madds over the 256 KB packed R, in L2) 2.8 / 3.5 us, the cell
+//     updates the rest (~250 x64 instructions per 4 units, latency-bound: a sigmoid is ~45 cycles deep).
 //   - Batch rows are done one after another (m = batch is small for recurrent models); the packed R of a
-//     moderate hidden size stays in L2 between rows.
-//   - Tails (h not a multiple of 4) load x, h_prev and c into zeroed lanes and store only the valid ones: nothing
-//     outside [0, h) of any row is read or written (the packed R is zero-padded instead).
+//     moderate hidden size stays in L2 between rows. Two rows sharing each weight load (4 accumulators each)
+//     measured only 10-13% faster per row: not done.
+//   - Tails (h not a multiple of 4): the last group of a row loads x, h_prev and c into zeroed lanes and stores
+//     only the valid ones: nothing outside [0, h) of any row is read or written (the packed R is zero-padded).
 //   - clip (ONNX `clip`) bounds the input of every activation; pass +Infinity for none.
 //   - h_out must not overlap h_prev (every unit reads all of h_prev); the LSTM cell state c is updated in place.
 import { madd } from "../math/madd";
