@@ -1,8 +1,8 @@
 // Recurrent model latency over 1000 ECG samples, batch 1, in the architectures of the real models of
 // scripts/models/export.py: `lstm_ecg` (2-layer LSTM, hidden 128, input 1) and `bigru_ecg` (bidirectional GRU,
 // hidden 64, linear_before_reset = 1 as PyTorch exports it) — in edgenn's two kernel builds (random weights, the
-// recurrent layers only), and onnxruntime-web (wasm, 1 thread) running the exported .onnx files themselves (same
-// recurrent layers plus their small heads) for the ratio.
+// recurrent layers only, the last layer's final state as the output), and onnxruntime-web (wasm, 1 thread) running
+// the exported .onnx files themselves (same recurrent layers plus their small heads, 5 logits out) for the ratio.
 // Each runtime runs in its own process, one after another, `rounds` times (interleaved, so a busy spell on a shared
 // machine hits all of them); a round is the median of 15 runs after 3 warm-up runs; the figure is the median of the
 // round medians. Times are per run call, input copy in and output copy out included.
@@ -40,11 +40,11 @@ function stacked(op, g, H, layers, attrs) {
     constants.set(`W${l}`, { shape: [dirs, g * H, inSize], data: arr(dirs * g * H * inSize, s) });
     constants.set(`R${l}`, { shape: [dirs, g * H, H], data: arr(dirs * g * H * H, s) });
     constants.set(`B${l}`, { shape: [dirs, 2 * g * H], data: arr(dirs * 2 * g * H, s) });
-    nodes.push({ op, name: `rnn${l}`, inputs: [x, `W${l}`, `R${l}`, `B${l}`], outputs: [`y${l}`], attrs: { hidden_size: H, ...attrs } });
+    nodes.push({ op, name: `rnn${l}`, inputs: [x, `W${l}`, `R${l}`, `B${l}`], outputs: [`y${l}`, `yh${l}`], attrs: { hidden_size: H, ...attrs } });
     if (l + 1 < layers) { // Y [S, 1, 1, H] -> [S, 1, H] for the next layer
       nodes.push({ op: "Reshape", name: `sq${l}`, inputs: [`y${l}`], outputs: [`h${l}`], attrs: { shape: [S, 1, H] } });
       x = `h${l}`; inSize = H;
-    } else x = `y${l}`;
+    } else x = `yh${l}`; // the final state: a small output, like the models' heads (Y would be a 512 KB copy out)
   }
   return { inputs: [{ name: "x", dtype: "float32", shape: [S, 1, I] }], outputs: [x], nodes, constants };
 }
