@@ -6,8 +6,9 @@
 // Each runtime runs in its own process, one after another, `rounds` times (interleaved, so a busy spell on a shared
 // machine hits all of them); a round is the median of 15 runs after 3 warm-up runs; the figure is the median of the
 // round medians. Times are per run call, input copy in and output copy out included.
-// Usage: node bench/rnn.mjs [--json] [--rounds=N] [--dist=DIR]   (DIR: another build of edgenn's dist/, e.g. a
-// copy of the previous one, to compare before/after in one run)
+// Usage: node bench/rnn.mjs [--json] [--rounds=N] [--dist=DIR] [--clock=wall|cpu]   (DIR: another build of edgenn's
+// dist/, e.g. a copy of the previous one, to compare before/after in one run; --clock=cpu counts this process's CPU
+// time, not the time other processes on a shared machine take from it)
 import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -16,6 +17,7 @@ const arg = (name, dflt) => process.argv.find((a) => a.startsWith(`--${name}=`))
 const json = process.argv.includes("--json");
 const child = arg("child");
 const rounds = Number(arg("rounds", 3));
+const clock = arg("clock", "wall");
 const here = fileURLToPath(import.meta.url);
 const dist = resolve(arg("dist", join(here, "../../dist")));
 const S = 1000, I = 1;
@@ -49,10 +51,16 @@ function stacked(op, g, H, layers, attrs) {
   return { inputs: [{ name: "x", dtype: "float32", shape: [S, 1, I] }], outputs: [x], nodes, constants };
 }
 
+const now = () => {
+  if (clock !== "cpu") return performance.now();
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 async function time(run) {
   for (let i = 0; i < 3; i++) await run();
   const times = [];
-  for (let r = 0; r < 15; r++) { const t = performance.now(); await run(); times.push(performance.now() - t); }
+  for (let r = 0; r < 15; r++) { const t = now(); await run(); times.push(now() - t); }
   return times.sort((a, b) => a - b)[7];
 }
 
@@ -99,7 +107,7 @@ if (child) {
       for (const r of RUNTIMES) {
         if (errors[r.key]) continue;
         try {
-          const out = execFileSync(process.execPath, [...r.flags, here, `--child=${r.key}:${model}`, `--dist=${dist}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+          const out = execFileSync(process.execPath, [...r.flags, here, `--child=${r.key}:${model}`, `--dist=${dist}`, `--clock=${clock}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
           runs[r.key].push(JSON.parse(out.trim().split("\n").pop()).ms);
         } catch (e) {
           errors[r.key] = `could not run: ${(e.stderr || e.message).trim().split("\n").pop()}`;
@@ -112,9 +120,9 @@ if (child) {
       : { runtime: r.name, median_ms: median(runs[r.key]), rounds_ms: runs[r.key], gflops: flops / median(runs[r.key]) / 1e6, vs_ort_web: ortMs ? median(runs[r.key]) / ortMs : undefined });
     models.push({ model, title: `${title}, ${S} steps, input ${I}, batch 1`, rows });
   }
-  if (json) console.log(JSON.stringify({ dist, node: process.version, date: new Date().toISOString(), rounds, models }, null, 2));
+  if (json) console.log(JSON.stringify({ dist, node: process.version, date: new Date().toISOString(), rounds, clock, models }, null, 2));
   else {
-    console.log(`node ${process.version}; median of ${rounds} interleaved rounds`);
+    console.log(`node ${process.version}; median of ${rounds} interleaved rounds; clock ${clock}`);
     for (const { model, title, rows } of models) {
       console.log(`${model}: ${title}`);
       for (const r of rows) {

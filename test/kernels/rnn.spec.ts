@@ -23,6 +23,11 @@ function ld(p: usize, i: i32): f64 { return <f64>load<f32>(p + (<usize>i << 2));
 
 let bad = 0;
 let worst: f64 = 0; // largest |got - ref| / (1 + |ref|) seen, traced per test
+function finish(): void {
+  trace("worst |got - ref| / (1 + |ref|)", 1, worst);
+  worst = 0;
+  expect(bad).toBe(0);
+}
 function near(what: string, got: f64, ref: f64, b: i32, j: i32): void {
   const e = Math.abs(got - ref) / (1 + Math.abs(ref));
   if (e > worst) worst = e;
@@ -205,8 +210,7 @@ describe("f32_lstm_step", () => {
   it("matches the scalar reference (odd hidden, batch 1 and 3, strided rows)", () => {
     reseed(11); bad = 0;
     for (let i = 0; i < HIDDEN.length; i++) for (let b = 0; b < BATCH.length; b++) lstm(BATCH[b], HIDDEN[i], false, Infinity);
-    trace("worst |got - ref| / (1 + |ref|)", 1, worst); worst = 0;
-    expect(bad).toBe(0);
+    finish();
   });
   it("with peepholes and clip", () => {
     reseed(12); bad = 0;
@@ -214,8 +218,7 @@ describe("f32_lstm_step", () => {
       lstm(2, HIDDEN[i], true, Infinity);
       lstm(2, HIDDEN[i], true, 0.25);
     }
-    trace("worst |got - ref| / (1 + |ref|)", 1, worst); worst = 0;
-    expect(bad).toBe(0);
+    finish();
   });
 });
 
@@ -228,35 +231,33 @@ describe("f32_lstm_step, hard sigmoid gates", () => {
       lstm(2, HIDDEN[i], true, 0.25);
     }
     hard = false;
-    trace("worst |got - ref| / (1 + |ref|)", 1, worst); worst = 0;
-    expect(bad).toBe(0);
+    finish();
   });
 });
+
+// Both linear_before_reset modes and clip, every hidden size and batch.
+function gru_all(): void {
+  for (let i = 0; i < HIDDEN.length; i++) for (let b = 0; b < BATCH.length; b++) {
+    gru(BATCH[b], HIDDEN[i], false, Infinity);
+    gru(BATCH[b], HIDDEN[i], true, Infinity);
+    gru(BATCH[b], HIDDEN[i], BATCH[b] == 1, 0.3);
+  }
+}
 
 describe("f32_gru_step", () => {
   it("linear_before_reset = 0 and 1, clip", () => {
     reseed(21); bad = 0;
-    for (let i = 0; i < HIDDEN.length; i++) for (let b = 0; b < BATCH.length; b++) {
-      gru(BATCH[b], HIDDEN[i], false, Infinity);
-      gru(BATCH[b], HIDDEN[i], true, Infinity);
-      gru(BATCH[b], HIDDEN[i], BATCH[b] == 1, 0.3);
-    }
-    trace("worst |got - ref| / (1 + |ref|)", 1, worst); worst = 0;
-    expect(bad).toBe(0);
+    gru_all();
+    finish();
   });
 });
 
 describe("f32_gru_step, hard sigmoid gates", () => {
   it("linear_before_reset = 0 and 1, clip", () => {
     reseed(22); bad = 0; hard = true;
-    for (let i = 0; i < HIDDEN.length; i++) for (let b = 0; b < BATCH.length; b++) {
-      gru(BATCH[b], HIDDEN[i], false, Infinity);
-      gru(BATCH[b], HIDDEN[i], true, Infinity);
-      gru(BATCH[b], HIDDEN[i], BATCH[b] == 1, 0.3);
-    }
+    gru_all();
     hard = false;
-    trace("worst |got - ref| / (1 + |ref|)", 1, worst); worst = 0;
-    expect(bad).toBe(0);
+    finish();
   });
 });
 
@@ -268,7 +269,6 @@ describe("f32_rnn_step", () => {
       rnn(BATCH[b], HIDDEN[i], true, Infinity);
       rnn(BATCH[b], HIDDEN[i], b == 0, 0.2);
     }
-    trace("worst |got - ref| / (1 + |ref|)", 1, worst); worst = 0;
-    expect(bad).toBe(0);
+    finish();
   });
 });
