@@ -131,7 +131,8 @@ function recurrent(kind: Kind): OpDef {
       const { g, dirs, h, inSize, seq, batch, layout, clip, lbr } = geo;
       const k = rt.k, name = c.node.name;
       const gh = g * h, n = dirs * gh;
-      // Packed weights: W of both directions as one GEMM (bias = Wb + Rb, except GRU's Rbh when lbr), R per direction.
+      // Packed weights: W of both directions as one GEMM (bias = Wb + Rb, except GRU's Rbh when lbr), R per direction
+      // (GRU: z,r and the candidate apart).
       const packs = rt.once(`rnn:${name}`, () => {
         const wc = c.consts[1]!, rc = c.consts[2]!, bc = c.consts[3];
         const bias = new Float32Array(n);
@@ -146,11 +147,11 @@ function recurrent(kind: Kind): OpDef {
           }
         }
         const pw = rt.mem.alloc(k.f32_gemm_packed_size(inSize, n) * 4, `packed W of '${name}'`);
-        const rg = kind === "GRU" && !lbr ? 2 : g;
+        const rg = kind === "GRU" ? 2 : g;
         const pr: number[] = [], prh: number[] = [];
         for (let d = 0; d < dirs; d++) {
           pr.push(rt.mem.alloc(k.f32_rnn_packed_size(h, h, rg) * 4, `packed R of '${name}'`));
-          if (kind === "GRU" && !lbr) prh.push(rt.mem.alloc(k.f32_rnn_packed_size(h, h, 1) * 4, `packed R of '${name}'`));
+          if (kind === "GRU") prh.push(rt.mem.alloc(k.f32_rnn_packed_size(h, h, 1) * 4, `packed R of '${name}'`));
         }
         const rbhPtr = kind === "GRU" && lbr && bc ? rt.mem.constant(rbh, `Rbh of '${name}'`) : 0;
         const [w, b, r] = rt.mem.stage([wc.data, bias, rc.data], `weights of '${name}'`);
@@ -220,7 +221,7 @@ function recurrent(kind: Kind): OpDef {
                   k.f32_lstm_step(rows, h, xp, pStride, hp, hpStride, cd + b0 * h * 4, h, packs.pr[d], peep ? peep + d * 3 * h * 4 : 0, clip, ho, hoStride,
                     ga.code, ga.alpha, ga.beta);
                 } else if (kind === "GRU") {
-                  k.f32_gru_step(rows, h, xp, pStride, hp, hpStride, packs.pr[d], lbr ? 0 : packs.prh[d],
+                  k.f32_gru_step(rows, h, xp, pStride, hp, hpStride, packs.pr[d], packs.prh[d],
                     packs.rbhPtr ? packs.rbhPtr + d * h * 4 : 0, lbr ? 1 : 0, clip, ho, hoStride, gs, ga.code, ga.alpha, ga.beta);
                 } else {
                   k.f32_rnn_step(rows, h, xp, pStride, hp, hpStride, packs.pr[d], geo.relu[d] ? 1 : 0, clip, ho, hoStride);
