@@ -73,6 +73,11 @@ export interface SessionOptions extends WasmOptions {
    * memory budgets (edge workers with 128 MB).
    */
   winograd?: boolean;
+  /**
+   * Input shapes to import an ONNX model for when its shape arithmetic reads symbolic input dims (dynamic
+   * axes); other shapes are imported as they come (each new shape costs one import). Default: symbolic dims 1.
+   */
+  inputShapes?: Record<string, number[]>;
 }
 
 /** `cache: true` or store options: see io/cache.ts (Cache API in pages and workers, a directory in Node/Bun). */
@@ -117,7 +122,7 @@ export async function load(source: ModelSource, options: SessionOptions = {}): P
       report("download");
     };
     const { head, chunks } = await peek(opened.chunks, ENN_MAGIC.length);
-    let model: { graph: Graph; metadata: Record<string, unknown> }, hash: string, signer: EnnVerifyResult | undefined;
+    let model: ImportedModel, hash: string, signer: EnnVerifyResult | undefined;
     if (ENN_MAGIC.every((b, i) => head[i] === b) && options.verify === undefined) {
       const file = await readEnnStream(chunks, { onBytes });
       report("verify"); // the checksum matched as the last bytes arrived
@@ -131,13 +136,13 @@ export async function load(source: ModelSource, options: SessionOptions = {}): P
       if (isEncryptedModel(bytes)) bytes = await decryptModel(bytes, options.decryptionKey);
       signer = options.verify !== undefined ? await verifyEnnOrThrow(bytes, options.verify) : undefined;
       report("verify");
-      model = await importModel(bytes, typeof source === "string" || source instanceof URL ? source : bytes);
+      model = await importModel(bytes, typeof source === "string" || source instanceof URL ? source : bytes, options.inputShapes);
       // For .enn, the stored checksum (readEnn has just verified it); for other formats, the file's SHA-256.
       hash = hexOf(ENN_MAGIC.every((b, i) => bytes[i] === b) ? bytes.subarray(24, 56) : sha256(bytes));
       report("decode");
     }
     report("pack");
-    const session = await InferenceSession.fromGraph(model.graph, { ...options, metadata: model.metadata });
+    const session = await InferenceSession.fromGraph(model.graph, { ...options, metadata: model.metadata, specialize: model.specialize, declaredInputs: model.declaredInputs });
     report("ready");
     if (options.onEvent) {
       const meta = session.metadata;
@@ -170,6 +175,40 @@ function checkFinite(name: string, data: Float32Array, dims: number[]): void {
   }
 }
 
+/** What load() passes fromGraph beyond SessionOptions: the file's metadata, and ImportedModel's specialization. */
+interface FromGraphOptions {
+  metadata?: Record<string, unknown>;
+  specialize?: ImportedModel["specialize"];
+  declaredInputs?: ImportedModel["declaredInputs"];
+}
+
+/** FNV-1a over a small constant's bits. */
+function contentHash(data: Float32Array): number {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i], 0x01000193);
+  return h >>> 0;
+}
+
+const shapeKey = (shapes: Map<string, number[]>) => [...shapes.values()].map((s) => s.join("x")).join(",");
+
+/**
+ * A graph ready to plan: checked and copied (the caller's graph stays as it was, whatever the passes do), ids
+ * typed, taps made outputs (graph outputs survive every pass), fused. `source` is the unfused copy (stream()).
+ */
+function prepareGraph(graph: Graph, tapNames: readonly string[]) {
+  const g = parseGraph(graphToJson(graph), new Map(graph.constants));
+  for (const n of g.nodes) {
+    if (!Object.hasOwn(OPS, n.op)) throw new EdgennError("UNSUPPORTED", `node '${n.name}': op '${n.op}' is not supported (supported: ${Object.keys(OPS).sort().join(", ")})`);
+  }
+  valueTypes(g); // an int (id) value read by a float op is refused here, before any pass moves nodes
+  const source = parseGraph(graphToJson(g), new Map(g.constants));
+  const outputs = [...g.outputs];
+  const taps = checkTaps(g, tapNames);
+  for (const t of taps) if (!g.outputs.includes(t)) g.outputs.push(t);
+  return { g, source, outputs, taps, fusion: fuse(g) };
+}
+
 /** Taps must name values the graph computes (or its inputs); a typo is an error, not an empty result. */
 function checkTaps(g: Graph, taps: readonly string[]): string[] {
   if (!Array.isArray(taps) || !taps.every((t) => typeof t === "string")) throw new EdgennError("BAD_INPUT", "options.taps must be an array of value names");
@@ -194,7 +233,20 @@ function limitsOf(options: SessionOptions): Required<Limits> {
  * Any model file as the IR: .enn, ONNX, or a TF.js layers model.json (its shards read beside `origin`).
  * The importers are loaded only when needed, so .enn-only deployments (edge workers) never carry them.
  */
-export async function importModel(bytes: Uint8Array, origin: Uint8Array | ArrayBuffer | URL | string = bytes): Promise<{ graph: Graph; metadata: Record<string, unknown> }> {
+/** A model as the IR; `specialize` when the graph depends on the input shapes (see ImportedModel). */
+export interface ImportedModel {
+  graph: Graph;
+  metadata: Record<string, unknown>;
+  /**
+   * For ONNX models whose shape arithmetic reads symbolic input dims (dynamic-axes exports): the graph imported
+   * for other input shapes, and the inputs as declared. `graph` is the import for `inputShapes` (or every
+   * symbolic dim 1).
+   */
+  specialize?: (shapes: Record<string, number[]>) => Graph;
+  declaredInputs?: Graph["inputs"];
+}
+
+export async function importModel(bytes: Uint8Array, origin: Uint8Array | ArrayBuffer | URL | string = bytes, inputShapes?: Record<string, number[]>): Promise<ImportedModel> {
   if (bytes[bytes.findIndex((b) => b > 0x20)] === 0x7b) return (await import("./importers/tfjs.js")).importTfjsSource(bytes, origin);
   if (bytes.length >= 8 && ENN_MAGIC.some((b, i) => bytes[i] !== b)) {
     const onnx = await import("./importers/onnx.js").catch((e) => {
@@ -203,14 +255,30 @@ export async function importModel(bytes: Uint8Array, origin: Uint8Array | ArrayB
     if (onnx.decodeOnnxModel(bytes)) {
       // Large models keep weights in files beside the .onnx (external data): read them from where it came from.
       const files = onnx.externalDataFiles(bytes);
-      if (files.length === 0) return onnx.importOnnx(bytes);
-      if (typeof origin !== "string" && !(origin instanceof URL)) {
-        throw new EdgennError("BAD_INPUT", `this ONNX model keeps its weights in ${files.map((f) => `'${f}'`).join(", ")}: load it by path or URL so they can be read beside it`);
+      let external: Map<string, Uint8Array> | undefined;
+      if (files.length) {
+        if (typeof origin !== "string" && !(origin instanceof URL)) {
+          throw new EdgennError("BAD_INPUT", `this ONNX model keeps its weights in ${files.map((f) => `'${f}'`).join(", ")}: load it by path or URL so they can be read beside it`);
+        }
+        const base = origin instanceof URL ? origin : toUrl(origin);
+        external = new Map();
+        for (const f of files) external.set(f, await readSource(new URL(f.split("/").map(encodeURIComponent).join("/"), base)));
       }
-      const base = origin instanceof URL ? origin : toUrl(origin);
-      const external = new Map<string, Uint8Array>();
-      for (const f of files) external.set(f, await readSource(new URL(f.split("/").map(encodeURIComponent).join("/"), base)));
-      return onnx.importOnnx(bytes, external);
+      try {
+        return onnx.importOnnx(bytes, external);
+      } catch (e) {
+        if (!(e as { needsStaticShapes?: boolean }).needsStaticShapes) throw e;
+        // Its shape arithmetic reads symbolic input dims: import it for concrete shapes, and again per new shape.
+        const declaredInputs = onnx.onnxInputs(bytes);
+        const first = inputShapes ?? Object.fromEntries(declaredInputs.map((i) => [i.name, i.shape.map((d) => (typeof d === "number" ? d : 1))]));
+        let made;
+        try {
+          made = onnx.importOnnx(bytes, external, first);
+        } catch (e2) {
+          throw new EdgennError("UNSUPPORTED", `${(e as Error).message}\n(the shape arithmetic reads symbolic input dims, so edgenn imports the model per input shape; for ${JSON.stringify(first)} that failed too: ${(e2 as Error).message.split("\n")[0]}. ${inputShapes ? "" : "Pass load(src, { inputShapes: { name: [dims] } }) with a typical shape."})`);
+        }
+        return { ...made, specialize: (shapes) => onnx.importOnnx(bytes, external, shapes).graph, declaredInputs };
+      }
     }
   }
   // A zip (.keras) or HDF5 (legacy Keras .h5): the Keras reader (untested against real Keras files, see
@@ -243,6 +311,9 @@ export class InferenceSession {
   private maxPlans: number;
   private maxArenaBytes = DEFAULT_LIMITS.maxArenaBytes;
   private taps: readonly string[] = [];
+  private specialize?: (shapes: Record<string, number[]>) => Graph;
+  private graphs = new Map<string, Graph>();
+  private graphKey = "";
   private rejectNonFinite = false;
   private source?: { graph: Graph; options: SessionOptions & { metadata?: Record<string, unknown> } };
   private disposed = false;
@@ -263,18 +334,8 @@ export class InferenceSession {
   }
 
   /** A session over an in-memory graph (what `load` and the model builder use). The graph is not modified. */
-  static async fromGraph(graph: Graph, options: SessionOptions & { metadata?: Record<string, unknown> } = {}): Promise<InferenceSession> {
-    // Checked and copied: the caller's graph stays as it was, whatever the passes do.
-    const g = parseGraph(graphToJson(graph), new Map(graph.constants));
-    for (const n of g.nodes) {
-      if (!Object.hasOwn(OPS, n.op)) throw new EdgennError("UNSUPPORTED", `node '${n.name}': op '${n.op}' is not supported (supported: ${Object.keys(OPS).sort().join(", ")})`);
-    }
-    valueTypes(g); // an int (id) value read by a float op is refused here, before any pass moves nodes
-    const source = parseGraph(graphToJson(g), new Map(g.constants)); // unfused, for stream()
-    const outputs = [...g.outputs];
-    const taps = checkTaps(g, options.taps ?? []);
-    for (const t of taps) if (!g.outputs.includes(t)) g.outputs.push(t); // graph outputs survive every pass
-    const fusion = fuse(g);
+  static async fromGraph(graph: Graph, options: SessionOptions & FromGraphOptions = {}): Promise<InferenceSession> {
+    const { g, source, outputs, taps, fusion } = prepareGraph(graph, options.taps ?? []);
     const { exports, variant } = await instantiateKernels(options);
     const limits = limitsOf(options);
     const session = new InferenceSession(g, new LinearMemory(exports, limits.maxMemoryBytes), variant, options.metadata ?? {}, fusion, options.maxPlans ?? 8);
@@ -290,7 +351,17 @@ export class InferenceSession {
     (session as { outputNames: readonly string[] }).outputNames = Object.freeze(outputs);
     session.foldConstants();
     // Plan once at the nominal shapes (symbolic dims = 1): packs every weight now, not on the first run.
-    session.planFor(new Map(g.inputs.map((i) => [i.name, i.shape.map((d) => (typeof d === "number" ? d : 1))])));
+    const nominal = new Map(g.inputs.map((i) => [i.name, i.shape.map((d) => (typeof d === "number" ? d : 1))]));
+    if (options.specialize) {
+      // The graph was imported for these shapes; other shapes get their own import (planFor).
+      session.specialize = options.specialize;
+      session.graphKey = shapeKey(nominal);
+      session.graphs.set(session.graphKey, g);
+      if (options.declaredInputs) {
+        (session as { inputs: readonly InputInfo[] }).inputs = Object.freeze(options.declaredInputs.map((i) => Object.freeze({ ...i, shape: [...i.shape] })));
+      }
+    }
+    session.planFor(nominal);
     return session;
   }
 
@@ -454,6 +525,7 @@ export class InferenceSession {
     // The decoded weights too: a caller that keeps the disposed session object keeps none of the model.
     this.graph.constants.clear();
     this.source = undefined;
+    this.graphs.clear();
     this.disposed = true;
     this.plans.clear();
     this.packedCache.clear();
@@ -467,7 +539,8 @@ export class InferenceSession {
   }
 
   private planFor(shapes: Map<string, number[]>): Plan {
-    const key = [...shapes.values()].map((s) => s.join("x")).join(",");
+    const key = shapeKey(shapes);
+    if (this.specialize && key !== this.graphKey) this.useGraphFor(key, shapes);
     let plan = this.plans.get(key);
     if (plan) return plan;
     const rt = this.runtime();
@@ -479,6 +552,26 @@ export class InferenceSession {
     if (this.plans.size >= this.maxPlans) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(key, plan);
     return plan;
+  }
+
+  /**
+   * A model imported per input shape (ImportedModel.specialize): the graph for these shapes, imported and
+   * prepared on first use and kept (up to maxPlans). Packed weights are shared by node name; new constants
+   * (from the shapes) need memory below the arena, so the plans are dropped and the arena placed anew.
+   */
+  private useGraphFor(key: string, shapes: Map<string, number[]>): void {
+    let g = this.graphs.get(key);
+    if (!g) {
+      g = prepareGraph(this.specialize!(Object.fromEntries(shapes)), this.source?.options.taps ?? []).g;
+      this.plans.clear();
+      this.arenaBase = -1;
+      this.graph = g;
+      this.foldConstants();
+      if (this.graphs.size >= this.maxPlans) this.graphs.delete(this.graphs.keys().next().value!);
+      this.graphs.set(key, g);
+    }
+    this.graph = g;
+    this.graphKey = key;
   }
 
   /** Runs, once at load, every node whose inputs are all constants and keeps its outputs as constants. */
@@ -530,11 +623,15 @@ function sessionRuntime(mem: LinearMemory, g: Graph, cache: Map<string, unknown>
     },
     planInts: () => { throw new Error("internal: planInts outside a plan"); },
     constantAddress: (name) => {
-      let a = constAddr.get(name);
+      const c = g.constants.get(name)!;
+      // Keyed by content as well as name: a model imported per input shape may fold a same-named constant to
+      // other values (small ones are hashed; large ones are weights, the same in every import).
+      const key = `${name}|${c.shape.join("x")}|${c.data.length <= 4096 ? contentHash(c.data) : ""}`;
+      let a = constAddr.get(key);
       if (a === undefined) {
         guard(`constant '${name}'`);
-        a = mem.constant(g.constants.get(name)!.data, `constant '${name}'`);
-        constAddr.set(name, a);
+        a = mem.constant(c.data, `constant '${name}'`);
+        constAddr.set(key, a);
       }
       return a;
     },

@@ -81,7 +81,11 @@ export function decodeOnnxModel(bytes: Uint8Array): any | undefined {
  */
 export type ExternalDataReader = (location: string) => Promise<Uint8Array>;
 
-export function importOnnx(bytes: Uint8Array, external?: Map<string, Uint8Array>): OnnxImport {
+/**
+ * `inputShapes`: concrete shapes for inputs with symbolic dims, for models whose shape arithmetic reads them
+ * (dynamic-axes exports): the graph is then imported for exactly those shapes (load() does this per input shape).
+ */
+export function importOnnx(bytes: Uint8Array, external?: Map<string, Uint8Array>, inputShapes?: Record<string, number[]>): OnnxImport {
   let model: any;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -90,7 +94,7 @@ export function importOnnx(bytes: Uint8Array, external?: Map<string, Uint8Array>
   }
   if (!model.graph) throw new EdgennError("BAD_FILE", "ONNX model has no graph");
   if (external) inlineExternalData(model, external);
-  return new Importer(model).run();
+  return new Importer(model, inputShapes).run();
 }
 
 /** The external-data files an ONNX model names (empty for a self-contained model). */
@@ -155,7 +159,7 @@ class Importer {
   private failed = new Set<string>();
   private nodeNames = new Set<string>();
 
-  constructor(private model: any) {
+  constructor(private model: any, private inputShapes?: Record<string, number[]>) {
     this.g = model.graph;
   }
 
@@ -199,7 +203,8 @@ class Importer {
 
     if (this.problems.length) {
       const list = [...new Set(this.problems)];
-      throw new EdgennError("UNSUPPORTED", `ONNX model (opset ${this.opset}) uses ${list.length} unsupported feature(s):\n  - ${list.join("\n  - ")}`);
+      const e = new EdgennError("UNSUPPORTED", `ONNX model (opset ${this.opset}) uses ${list.length} unsupported feature(s):\n  - ${list.join("\n  - ")}`);
+      throw Object.assign(e, { needsStaticShapes: list.some((p) => p.includes("needs static shapes")) });
     }
 
     // Only the float constants something reads (or a graph output) go into the IR.
@@ -224,19 +229,22 @@ class Importer {
     else this.nonFloat.set(name, d.why);
   }
 
+  /** A declared shape with the caller's concrete sizes for its symbolic dims (fixed dims must agree). */
+  private concrete(name: string, declared: Dim[] | undefined): Dim[] | undefined {
+    const given = this.inputShapes?.[name];
+    if (!given || !declared) return declared;
+    const ok = given.length === declared.length && given.every((d, i) => Number.isSafeInteger(d) && d >= 0 && (typeof declared[i] !== "number" || declared[i] === d));
+    if (!ok) throw new EdgennError("BAD_INPUT", `input '${name}' has shape [${given}], the model expects [${declared}]`);
+    return [...given];
+  }
+
   private shapeOf(v: any): Dim[] | undefined {
-    const dims = v.type?.tensorType?.shape?.dim;
-    if (!dims) return undefined;
-    return dims.map((d: any, i: number) => {
-      if (d.dimParam) return String(d.dimParam).slice(0, 64);
-      if (Object.prototype.hasOwnProperty.call(d, "dimValue") && toNum(d.dimValue) >= 0) return toNum(d.dimValue);
-      return `unk_${i}`;
-    });
+    return declaredShape(v);
   }
 
   private valueInfo(v: any, where: string): ValueInfo | undefined {
     const tt = v.type?.tensorType;
-    const shape = this.shapeOf(v);
+    const shape = this.concrete(v.name, this.shapeOf(v));
     // Kept whatever the data type: shape arithmetic may read the shape of an integer input.
     if (shape) this.shapes.set(v.name, shape);
     if (!tt) {
@@ -408,6 +416,27 @@ class Importer {
 }
 
 export interface H { problem(msg: string): void; imp: Importer }
+
+/** A value's declared shape: sizes, symbolic dims by name (`unk_<i>` for an unnamed unknown dim). */
+function declaredShape(v: any): Dim[] | undefined {
+  const dims = v.type?.tensorType?.shape?.dim;
+  if (!dims) return undefined;
+  return dims.map((d: any, i: number) => {
+    if (d.dimParam) return String(d.dimParam).slice(0, 64);
+    if (Object.prototype.hasOwnProperty.call(d, "dimValue") && toNum(d.dimValue) >= 0) return toNum(d.dimValue);
+    return `unk_${i}`;
+  });
+}
+
+/** The model's inputs as declared (symbolic dims kept): what a session shows when it imports per input shape. */
+export function onnxInputs(bytes: Uint8Array): ValueInfo[] {
+  const g = decodeOnnxModel(bytes)?.graph;
+  const inits = new Set((g?.initializer ?? []).map((t: any) => t.name));
+  return (g?.input ?? []).filter((v: any) => !inits.has(v.name)).map((v: any) => {
+    const elem = v.type?.tensorType?.elemType;
+    return { name: v.name, dtype: elem === DT.INT64 ? "int64" : elem === DT.INT32 ? "int32" : "float32", shape: declaredShape(v) ?? [] };
+  });
+}
 
 /** A table entry for a name read from the file: never one of Object.prototype's members ("constructor"). */
 const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);

@@ -177,6 +177,8 @@ def build(name, repo):
     tv = torchvision.models
     if name in ("resnet18", "mobilenet_v2", "squeezenet1_1", "shufflenet_v2_x1_0", "efficientnet_b0", "densenet121"):
         return randomise_batchnorm(getattr(tv, name)()), [ct_image()]
+    if name == "shufflenet_dynamic":
+        return randomise_batchnorm(tv.shufflenet_v2_x0_5()), [ct_image(160)]
     if name == "lstm_ecg":
         return EcgLstm(), [ecg_lead()]
     if name == "bigru_ecg":
@@ -192,7 +194,11 @@ def build(name, repo):
 
 
 MODELS = ["wdbc_mlp", "dna_cnn", "lstm_ecg", "bigru_ecg", "transformer_text", "squeezenet1_1", "mobilenet_v2",
-          "shufflenet_v2_x1_0", "resnet18", "efficientnet_b0", "densenet121"]
+          "shufflenet_v2_x1_0", "resnet18", "efficientnet_b0", "densenet121", "shufflenet_dynamic"]
+
+# Exported with dynamic axes (batch, height, width): its channel shuffle reads x.size(), so the ONNX graph does
+# shape arithmetic on symbolic dims, as many real exports do.
+DYNAMIC_AXES = {"shufflenet_dynamic": {"input": {0: "batch", 2: "height", 3: "width"}, "output": {0: "batch"}}}
 
 
 def main():
@@ -206,7 +212,7 @@ def main():
         input_names = ["input"] if len(inputs) == 1 else [f"input{i}" for i in range(len(inputs))]
         path = os.path.join(OUT, f"{name}.onnx")
         torch.onnx.export(model, tuple(inputs), path, opset_version=OPSET, input_names=input_names,
-                          output_names=["output"], do_constant_folding=True)
+                          output_names=["output"], do_constant_folding=True, dynamic_axes=DYNAMIC_AXES.get(name))
         files = []
         for i, x in enumerate(inputs):
             f = f"{name}.input{i}.npy"
