@@ -24,3 +24,12 @@ test("size budget: each kernel binary under 300 KB, the minified runtime bundle 
   const total = js.reduce((a, f) => a + size(f), 0);
   assert.ok(total < 150_000, `${js.join(" + ")}: ${total} bytes`);
 });
+
+test("the bundle imports no Node module by a literal name (a worker without nodejs_compat would refuse it at load)", async () => {
+  const { readdirSync } = await import("node:fs");
+  const dir = new URL("../dist/bundle/", import.meta.url);
+  for (const f of readdirSync(dir).filter((f) => f.endsWith(".js"))) {
+    const text = readFileSync(new URL(f, dir), "utf8");
+    assert.doesNotMatch(text, /(import\(|from)\s*["']node:/, f);
+  }
+});

@@ -63,8 +63,10 @@ async function cacheApiStore(name: string): Promise<Store> {
 }
 
 async function directoryStore(dir: string): Promise<Store> {
-  const fsName = "node:fs/promises", pathName = "node:path"; // in variables so bundlers leave them alone
-  const fs = await import(/* @vite-ignore */ fsName), path = await import(/* @vite-ignore */ pathName);
+  // Names built at run time: a bundler or minifier must not see (and inline) a static import of a Node module,
+  // which workers without nodejs_compat refuse at load.
+  const fs = await import(/* @vite-ignore */ ["node", "fs/promises"].join(":"));
+  const path = await import(/* @vite-ignore */ ["node", "path"].join(":"));
   await fs.mkdir(dir, { recursive: true });
   const file = (url: string) => path.join(dir, hex(sha256(new TextEncoder().encode(url))).slice(0, 32));
   const readMeta = async (f: string): Promise<CacheEntry | undefined> => {
