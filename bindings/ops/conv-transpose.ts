@@ -9,8 +9,8 @@ import { fail, ints, need, sizeOf, str, type OpContext, type OpDef, type Step } 
 
 /**
  * Output size and the pads that crop the full result, per spatial dim. With output_shape or SAME_* the pads
- * follow onnxruntime (its ComputeTransposePadAndOutputShape): total = max(0, full - target), the odd pixel
- * cropped at the end, except at the start for SAME_UPPER; an output_shape beyond the full result is extended
+ * follow onnxruntime 1.30 (ConvTransposeAttributes): total = max(0, full - target), the odd pixel cropped at
+ * the end, except at the start for SAME_LOWER; an output_shape up to a stride beyond the full result is extended
  * at the end with bias-only pixels.
  */
 function transposedWindow(c: OpContext, spatial: number[], kernel: number[]) {
@@ -35,8 +35,13 @@ function transposedWindow(c: OpContext, spatial: number[], kernel: number[]) {
     const full = (spatial[i] - 1) * strides[i] + outPad[i] + (kernel[i] - 1) * dilations[i] + 1;
     const want = target ? target[i] : autoPad.startsWith("SAME") ? spatial[i] * strides[i] : undefined;
     if (want !== undefined) {
+      // Beyond the full result by less than a stride is output padding; further, onnxruntime refuses the shape.
+      const span = (kernel[i] - 1) * dilations[i] + 1;
+      if (want > full && Math.floor((want - span - outPad[i]) / strides[i]) + 1 !== spatial[i]) {
+        throw fail(c, `output_shape [${target}] does not fit input size ${spatial[i]} along spatial dim ${i} (at most ${full + strides[i] - 1 - outPad[i]})`, "BAD_INPUT");
+      }
       const total = Math.max(0, full - want), half = Math.floor(total / 2);
-      padBegin[i] = autoPad === "SAME_UPPER" ? total - half : half;
+      padBegin[i] = autoPad === "SAME_LOWER" ? total - half : half;
       padEnd[i] = total - padBegin[i];
       out[i] = target ? want : full - total;
     } else {

@@ -83,14 +83,19 @@ function original(p: Params, o: number, scale: number, outLen: number, inLen: nu
   }
 }
 
+/**
+ * The input index nearest to coordinate v. onnxruntime (1.30, measured) takes a fraction within 1e-6 of one half
+ * as a tie, so a coordinate like 3.4999998 (2 / f32(4/7)) rounds as 3.5 would.
+ */
 function nearestPixel(mode: string, v: number, down: boolean): number {
   switch (mode) {
     case "simple": return down ? Math.ceil(v) : Math.trunc(v);
-    case "round_prefer_ceil": return Math.sign(v) * Math.round(Math.abs(v)); // std::round: halves away from zero
     case "floor": return Math.floor(v);
     case "ceil": return Math.ceil(v);
-    default: return v === f(Math.trunc(v) + 0.5) ? Math.floor(v) : Math.sign(v) * Math.round(Math.abs(v));
   }
+  const lo = Math.floor(v);
+  if (Math.abs(f(v - lo) - 0.5) <= 1e-6) return mode === "round_prefer_ceil" ? lo + 1 : lo;
+  return Math.round(v);
 }
 
 /** onnxruntime's GetCubicCoeffs in float32. */
@@ -129,12 +134,13 @@ export function axisTable(p: Params, inLen: number, outLen: number, scale: numbe
       rows.push(taps.map(([i, w]) => [clampIndex(i), w]));
     }
   }
-  // Taps that read the same input (clamped at an edge) become one; then every output gets as many taps as the
-  // widest, padded with weight 0. One tap of weight 1 everywhere is a copy (the kernel does not multiply).
+  // Taps of weight 0 go (linear at a whole coordinate, scale 1) and taps that read the same input (clamped at an
+  // edge) become one; then every output gets as many taps as the widest, padded with weight 0. One tap of weight
+  // 1 everywhere is a copy (the kernel does not multiply).
   const merged = rows.map((r) => {
     const m = new Map<number, number>();
-    for (const [i, w] of r) m.set(i, f((m.get(i) ?? 0) + w));
-    return [...m];
+    for (const [i, w] of r) if (w !== 0 || i < 0) m.set(i, f((m.get(i) ?? 0) + w));
+    return m.size ? [...m] : [r[0]];
   });
   const taps = Math.max(1, ...merged.map((r) => r.length));
   if (taps === 1 && merged.some((r) => r[0][0] >= 0 && r[0][1] !== 1)) return pad(merged, 2);
@@ -205,7 +211,7 @@ export const Resize: OpDef = {
     if (n === 0) return { scratch: 0, run() {} };
     const outer = sizeOf(x.slice(0, Math.max(h, 0))), ih = h >= 0 ? x[h] : 1, iw = x[w], ch = sizeOf(x.slice(w + 1));
     const ty = h >= 0 ? t[h] : identityTable(1), tx = t[w];
-    const oh = ty.index.length, ow = tx.index.length;
+    const oh = ty.index.length / ty.taps, ow = tx.index.length / tx.taps;
     if (isIdentity(ty, ih) && isIdentity(tx, iw)) return copyStep(rt, out, stridesOf(x), stridesOf(out), 0, 0);
     const fy = upsampleFactor(ty, ih), fx = upsampleFactor(tx, iw);
     if (fy && fx) return { scratch: 0, run: (io) => rt.k.f32_upsample_nearest(outer, ih, iw, ch, fy, fx, io.inputs[0], io.outputs[0]) };
