@@ -126,7 +126,7 @@ function sinkThrough(n: Node, p: number[]): ((n: Node) => void) | undefined {
     return axis >= 0 && axis < p.length ? (m) => { m.attrs.axis = p[axis]; } : undefined;
   }
   const nchw = (n.attrs.layout ?? "NCHW") === "NCHW" && samePerm(p, toNCHW(p.length));
-  if (n.op === "BatchNormalization" && nchw) return (m) => { m.attrs.layout = "NHWC"; };
+  if ((n.op === "BatchNormalization" || n.op === "GlobalAveragePool" || n.op === "GlobalMaxPool") && nchw) return (m) => { m.attrs.layout = "NHWC"; };
   if (n.op === "Resize") return (m) => relabelResizeAxes(m, p);
   return undefined;
 }
