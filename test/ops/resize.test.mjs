@@ -154,6 +154,17 @@ test("Resize inside an NCHW conv chain runs in NHWC (no transposes around it) an
   assertClose("conv-resize-conv", got, want, { atol: 1e-5, t });
 });
 
+test("Resize downsampling with align_corners follows onnxruntime, not ONNX 1.12's reference (docs/conformance.md)", async (t) => {
+  // ONNX's test_resize_downsample_scales_{linear,cubic}_align_corners: the reference takes length_resized as
+  // input * scale (2.4 here) and expects [1, 3.142857]; onnxruntime (and PyTorch, which exports these) take the
+  // output size (2): [1, 4].
+  const spec = { shape: [1, 1, 2, 4], scales: [1, 1, 0.6, 0.6], attrs: { mode: "linear", coordinate_transformation_mode: "align_corners" } };
+  const { got, want } = await both(resizeModel(spec), spec.shape, Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
+  assert.deepEqual([...want.data], [1, 4]);
+  assertClose("linear align_corners 0.6", got, want, { atol: 0, t });
+  await check(t, "cubic align_corners 0.8", { shape: [1, 1, 4, 4], scales: [1, 1, 0.8, 0.8], attrs: { mode: "cubic", coordinate_transformation_mode: "align_corners" } });
+});
+
 test("Resize refusals name the node", async () => {
   const refused = async (bytes, re) => assert.rejects(InferenceSession.create(bytes), (e) => e.code === "UNSUPPORTED" && re.test(e.message) && /resize/.test(e.message));
   const base = { nodes: [], inputs: [valueInfo("x", [1, 2, 4, 4]), valueInfo("s", [4])], outputs: [valueInfo("y", [1, 2, 8, 8])] };
