@@ -62,19 +62,18 @@ function geometry(c: OpContext) {
   const [cin, coutG] = w.shape;
   if (groups < 1 || cin % groups !== 0) throw fail(c, `group ${groups} does not divide the weights' ${cin} input channels`);
   if (cin !== x.ch) throw fail(c, `input has ${x.ch} channels, the weights expect ${cin}`, "BAD_INPUT");
-  const cout = coutG * groups;
-  const b = c.consts[2];
-  if (c.node.inputs[2] && !b) throw fail(c, "the bias (input 2) must be a constant", "UNSUPPORTED");
-  if (b && sizeOf(b.shape) !== cout) throw fail(c, `bias has ${sizeOf(b.shape)} values for ${cout} output channels`);
-  const kernel = w.shape.slice(2);
+  const cout = coutG * groups, kernel = w.shape.slice(2), bias = c.consts[2];
+  if (c.node.inputs[2] && (!bias || sizeOf(bias.shape) !== cout)) {
+    throw fail(c, `the bias (input 2) must be a constant of ${cout} values${bias ? `, got ${sizeOf(bias.shape)}` : ""}`, bias ? "BAD_GRAPH" : "UNSUPPORTED");
+  }
   return { layout, x, cout, groups, kernel, win: transposedWindow(c, x.spatial, kernel) };
 }
 
 export const ConvTranspose: OpDef = {
   packed: [1, 2],
-  infer(c) {
-    const g = geometry(c);
-    return [joinImage(g.x.n, g.cout, g.win.out, g.layout)];
+  infer: (c) => {
+    const { x, cout, win, layout } = geometry(c);
+    return [joinImage(x.n, cout, win.out, layout)];
   },
   prepare(c, _out, rt) {
     const { layout, x, cout, groups, kernel, win } = geometry(c);
