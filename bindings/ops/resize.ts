@@ -9,6 +9,7 @@
  * axes are found from the shapes (NCHW images are planes of one channel, NHWC images have the channels
  * innermost), so the layout pass can move a Resize into an NHWC chain by relabelling its axes.
  */
+import { EdgennError } from "../errors.js";
 import type { Node } from "../ir/graph.js";
 import { copyStep } from "./shape.js";
 import { fail, ints, need, num, sizeOf, str, stridesOf, type OpContext, type OpDef, type Step } from "./types.js";
@@ -108,54 +109,74 @@ function cubicCoeffs(s: number, a: number): number[] {
 
 export interface AxisTable { taps: number; index: Int32Array; weight: Float32Array }
 
+/** Taps per output before merging, by mode. */
+const WIDTH: Record<string, number> = { nearest: 1, linear: 2, cubic: 4 };
+/**
+ * Longest output axis tap tables are made for: 2^24. For a 1-D resize the tables are several times the output's own
+ * size, and they are made while planning, before the arena limit can refuse a hostile model's huge output.
+ */
+export const MAX_RESIZE_AXIS = 2 ** 24;
+
 /** Taps of one axis: for each output, input indices and weights (index -1 in the first tap: extrapolate). */
 export function axisTable(p: Params, inLen: number, outLen: number, scale: number, roiStart = 0, roiEnd = 1): AxisTable {
-  const rows: [number, number][][] = [];
+  const width = WIDTH[p.mode];
+  const index = new Int32Array(outLen * width), weight = new Float32Array(outLen * width), count = new Uint8Array(outLen);
+  const ri: number[] = [], rw: number[] = [];
+  const clampIndex = (i: number) => Math.max(0, Math.min(inLen - 1, i));
   for (let o = 0; o < outLen; o++) {
+    ri.length = rw.length = 0;
     // A scale of exactly 1 maps o to o, whatever the transformation (onnxruntime).
     const x = scale === 1 ? o : original(p, o, scale, outLen, inLen, roiStart, roiEnd);
-    if (p.extrapolate && scale !== 1 && (x < 0 || x > inLen - 1)) { rows.push([[-1, 0]]); continue; }
-    const clampIndex = (i: number) => Math.max(0, Math.min(inLen - 1, i));
-    if (p.mode === "nearest") {
-      rows.push([[clampIndex(nearestPixel(p.nearest, x, scale < 1)), 1]]);
+    if (p.extrapolate && scale !== 1 && (x < 0 || x > inLen - 1)) {
+      ri.push(-1); rw.push(0);
+    } else if (p.mode === "nearest") {
+      ri.push(clampIndex(nearestPixel(p.nearest, x, scale < 1))); rw.push(1);
     } else if (p.mode === "linear") {
       const v = f(Math.max(0, Math.min(x, inLen - 1)));
       const i1 = Math.min(Math.trunc(v), inLen - 1), i2 = Math.min(i1 + 1, inLen - 1);
-      const [d1, d2] = i1 === i2 ? [0.5, 0.5] : [f(Math.abs(v - i1)), f(Math.abs(v - i2))];
-      rows.push([[i1, d2], [i2, d1]]);
+      ri.push(i1, i2);
+      if (i1 === i2) rw.push(0.5, 0.5);
+      else rw.push(f(Math.abs(v - i2)), f(Math.abs(v - i1)));
     } else {
       const xi = Math.floor(x), coeffs = cubicCoeffs(f(x - xi), p.a);
-      const taps = coeffs.map((w, t): [number, number] => [xi - 1 + t, w]);
-      if (p.exclude) {
-        for (const tap of taps) if (tap[0] < 0 || tap[0] >= inLen) tap[1] = 0;
-        const sum = taps.reduce((s, tap) => f(s + tap[1]), 0);
-        for (const tap of taps) tap[1] = f(tap[1] / sum);
+      for (let t = 0; t < 4; t++) {
+        const i = xi - 1 + t;
+        ri.push(clampIndex(i));
+        rw.push(p.exclude && (i < 0 || i >= inLen) ? 0 : coeffs[t]);
       }
-      rows.push(taps.map(([i, w]) => [clampIndex(i), w]));
+      if (p.exclude) {
+        const sum = rw.reduce((a, w) => f(a + w), 0);
+        for (let t = 0; t < 4; t++) rw[t] = f(rw[t] / sum);
+      }
+    }
+    // Taps of weight 0 go (linear at a whole coordinate, scale 1) and taps that read the same input (clamped at an
+    // edge) become one.
+    const base = o * width;
+    let k = 0;
+    for (let t = 0; t < ri.length; t++) {
+      if (rw[t] === 0 && ri[t] >= 0) continue;
+      let j = 0;
+      while (j < k && index[base + j] !== ri[t]) j++;
+      if (j < k) weight[base + j] = f(weight[base + j] + rw[t]);
+      else { index[base + k] = ri[t]; weight[base + k] = rw[t]; k++; }
+    }
+    if (k === 0) { index[base] = ri[0]; weight[base] = 0; k = 1; }
+    count[o] = k;
+  }
+  // Every output gets as many taps as the widest, padded with weight 0. One tap of weight 1 everywhere is a copy
+  // (the kernel does not multiply), so a single tap of another weight keeps a second, empty one.
+  let taps = Math.max(1, ...count);
+  if (taps === 1 && weight.some((w, i) => i % width === 0 && index[i] >= 0 && w !== 1)) taps = 2;
+  if (taps === width) return { taps, index, weight };
+  const outIndex = new Int32Array(outLen * taps), outWeight = new Float32Array(outLen * taps);
+  for (let o = 0; o < outLen; o++) {
+    for (let t = 0; t < taps; t++) {
+      const real = t < count[o], from = o * width + (real ? t : 0);
+      outIndex[o * taps + t] = real ? index[from] : Math.max(0, index[from]);
+      outWeight[o * taps + t] = real ? weight[from] : 0;
     }
   }
-  // Taps of weight 0 go (linear at a whole coordinate, scale 1) and taps that read the same input (clamped at an
-  // edge) become one; then every output gets as many taps as the widest, padded with weight 0. One tap of weight
-  // 1 everywhere is a copy (the kernel does not multiply).
-  const merged = rows.map((r) => {
-    const m = new Map<number, number>();
-    for (const [i, w] of r) if (w !== 0 || i < 0) m.set(i, f((m.get(i) ?? 0) + w));
-    return m.size ? [...m] : [r[0]];
-  });
-  const taps = Math.max(1, ...merged.map((r) => r.length));
-  if (taps === 1 && merged.some((r) => r[0][0] >= 0 && r[0][1] !== 1)) return pad(merged, 2);
-  return pad(merged, taps);
-}
-
-function pad(rows: [number, number][][], taps: number): AxisTable {
-  const index = new Int32Array(rows.length * taps), weight = new Float32Array(rows.length * taps);
-  rows.forEach((r, o) => {
-    for (let t = 0; t < taps; t++) {
-      index[o * taps + t] = (r[t] ?? r[0])[0] < 0 && t > 0 ? 0 : (r[t] ?? r[0])[0];
-      weight[o * taps + t] = r[t] ? r[t][1] : 0;
-    }
-  });
-  return { taps, index, weight };
+  return { taps, index: outIndex, weight: outWeight };
 }
 
 const identityTable = (n: number): AxisTable => ({ taps: 1, index: Int32Array.from({ length: n }, (_, i) => i), weight: new Float32Array(n).fill(1) });
@@ -191,6 +212,8 @@ function tables(c: OpContext) {
     const j = axes.indexOf(a);
     return p.extrapolate && j >= 0 ? [f(roi![j]), f(roi![axes.length + j])] : [0, 1];
   };
+  const long = out.findIndex((d) => d > MAX_RESIZE_AXIS);
+  if (long >= 0) throw new EdgennError("LIMIT", `node '${c.node.name}' (Resize): output axis ${long} of ${out[long]} is over ${MAX_RESIZE_AXIS}, the longest axis it resizes`);
   // onnxruntime copies the input when no dim changes size, whatever the mode.
   const same = out.every((d, i) => d === x[i]);
   const t = x.map((d, a) => (same ? identityTable(d) : axisTable(p, d, out[a], scales[a], ...roiOf(a))));

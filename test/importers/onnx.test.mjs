@@ -290,18 +290,18 @@ test("unsupported features: one UNSUPPORTED error naming every offending node, b
   const bytes = model({
     nodes: [
       node("Relu", ["x"], ["r"], {}, "fine_relu"),
-      node("Resize", ["r", "", "scales"], ["rs"], {}, "my_resize"),
+      node("GridSample", ["r", "grid"], ["rs"], {}, "my_gridsample"),
       node("MatMul", ["rs", "x"], ["mm"], {}, "runtime_matmul"),
       node("FancyOp", ["mm"], ["y"], {}, "fancy"),
       node("Pad", ["x", "pads"], ["pp"], { mode: "reflect" }, "reflect_pad"),
     ],
     opset: 13, inputs: [valueInfo("x", [2, 2])], outputs: [valueInfo("y", [2, 2]), valueInfo("pp", [2, 4])],
-    inits: [floatInit("scales", [2], [1, 1]), int64Init("pads", [0, 1, 0, 1])],
+    inits: [floatInit("grid", [1, 2, 2, 2], [0, 0, 0, 0, 0, 0, 0, 0]), int64Init("pads", [0, 1, 0, 1])],
   });
   assert.throws(() => importOnnx(bytes), (e) => {
     assert.ok(e instanceof EdgennError);
     assert.equal(e.code, "UNSUPPORTED");
-    for (const s of ["Resize 'my_resize' (opset 13)", "MatMul 'runtime_matmul' (opset 13)", "FancyOp 'fancy' (opset 13)", "Pad 'reflect_pad' (opset 13)"]) {
+    for (const s of ["GridSample 'my_gridsample' (opset 13)", "MatMul 'runtime_matmul' (opset 13)", "FancyOp 'fancy' (opset 13)", "Pad 'reflect_pad' (opset 13)"]) {
       assert.ok(e.message.includes(s), `message names ${s}: ${e.message}`);
     }
     assert.ok(!e.message.includes("fine_relu"));

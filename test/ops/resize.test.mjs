@@ -171,5 +171,10 @@ test("Resize refusals name the node", async () => {
   await refused(model({ ...base, nodes: [node("Resize", ["x", "", "s"], ["y"], {}, "resize")] }), /scales \(input 2, 's'\) must be a constant/);
   await refused(resizeModel({ shape: [2, 2, 4, 4], scales: [2, 1, 2, 2] }), /only two adjacent axes/);
   await refused(resizeModel({ shape: [1, 2, 4, 4], scales: [1, 1, 0.5, 0.5], attrs: { mode: "linear", antialias: 1 }, opset: 18 }), /antialias=1 is not supported/);
+  // A hostile output axis is refused before its tap tables are made (quickly, without gigabytes of tables).
+  const t0 = performance.now();
+  await assert.rejects(InferenceSession.create(resizeModel({ shape: [1, 1, 1, 4], sizes: [1, 1, 1, 2 ** 25], attrs: { mode: "cubic" } })),
+    (e) => e.code === "LIMIT" && /'resize' \(Resize\): output axis 3 of 33554432 is over 16777216/.test(e.message));
+  assert.ok(performance.now() - t0 < 2000);
 });
 
