@@ -3,6 +3,8 @@
 // (weights, activation arena, scratch) and grows memory before calling. See docs/kernels.md.
 export * from "./gemm/gemm";
 export * from "./conv/conv";
+export * from "./conv/transpose";
+export * from "./resize/resize";
 export * from "./pool/pool";
 export * from "./eltwise/unary";
 export * from "./eltwise/binary";

@@ -270,12 +270,16 @@ export async function importModel(bytes: Uint8Array, origin: Uint8Array | ArrayB
         if (!(e as { needsStaticShapes?: boolean }).needsStaticShapes) throw e;
         // Its shape arithmetic reads symbolic input dims: import it for concrete shapes, and again per new shape.
         const declaredInputs = onnx.onnxInputs(bytes);
-        const first = inputShapes ?? Object.fromEntries(declaredInputs.map((i) => [i.name, i.shape.map((d) => (typeof d === "number" ? d : 1))]));
-        let made;
-        try {
-          made = onnx.importOnnx(bytes, external, first);
-        } catch (e2) {
-          throw new EdgennError("UNSUPPORTED", `${(e as Error).message}\n(the shape arithmetic reads symbolic input dims, so edgenn imports the model per input shape; for ${JSON.stringify(first)} that failed too: ${(e2 as Error).message.split("\n")[0]}. ${inputShapes ? "" : "Pass load(src, { inputShapes: { name: [dims] } }) with a typical shape."})`);
+        // The first import: for the given shapes, else a batch of 1 and each other symbolic dim 1, 32, then 224
+        // (a convolution stack needs room: an OCR line 48 high and 1 wide cannot be imported, 32 wide can).
+        const nominal = (n: number) => Object.fromEntries(declaredInputs.map((i) => [i.name, i.shape.map((d, k) => (typeof d === "number" ? d : k === 0 ? 1 : n))]));
+        const tries = inputShapes ? [inputShapes] : [nominal(1), nominal(32), nominal(224)];
+        let made, last: unknown;
+        for (const shapes of tries) {
+          try { made = onnx.importOnnx(bytes, external, shapes); break; } catch (e2) { last = e2; }
+        }
+        if (!made) {
+          throw new EdgennError("UNSUPPORTED", `${(e as Error).message}\n(the shape arithmetic reads symbolic input dims, so edgenn imports the model per input shape; for ${JSON.stringify(tries.at(-1))} that failed too: ${(last as Error).message.split("\n")[0]}. ${inputShapes ? "" : "Pass load(src, { inputShapes: { name: [dims] } }) with a typical shape."})`);
         }
         return { ...made, specialize: (shapes) => onnx.importOnnx(bytes, external, shapes).graph, declaredInputs };
       }

@@ -36,6 +36,14 @@ const filterIdx = args.indexOf("--filter");
 const filter = filterIdx >= 0 ? args[filterIdx + 1] : undefined;
 const verbose = args.includes("--verbose");
 const RTOL = 1e-3, ATOL = 1e-7;
+/**
+ * Tests edgenn fails on purpose, with the reason (also in docs/conformance.md): still counted and printed as
+ * failures, but they do not fail the run. Each is checked against onnxruntime instead (the test named).
+ */
+const KNOWN_DIFFERENCES = {
+  test_resize_downsample_scales_linear_align_corners: "follows onnxruntime and PyTorch ([1, 4]), not ONNX 1.12's reference ([1, 3.142857]); onnx/onnx#2462 (test/ops/resize.test.mjs)",
+  test_resize_downsample_scales_cubic_align_corners: "the same align_corners reading as the linear case (test/ops/resize.test.mjs)",
+};
 const SUITES = ["node", "pytorch-converted", "pytorch-operator", "simple"];
 const log = (...a) => (jsonArg === "--json" ? console.error(...a) : console.log(...a));
 
@@ -100,8 +108,10 @@ async function runTest(bytes, inputs, outputs) {
     const feeds = {};
     graph.inputs.forEach((info, i) => {
       const d = decodeTensor(inputs[i]);
-      if (d.kind !== "float") throw new Error(`input_${i}.pb is not float`);
-      feeds[info.name] = new Tensor("float32", d.c.data, d.c.shape);
+      // Id inputs (int64/int32: Gather's indices) are fed as int64, as onnxruntime's callers do.
+      if (d.kind === "int" && info.dtype !== "float32") feeds[info.name] = new Tensor("int64", BigInt64Array.from(d.t.data, BigInt), d.t.shape);
+      else if (d.kind === "float") feeds[info.name] = new Tensor("float32", d.c.data, d.c.shape);
+      else throw new Error(`input_${i}.pb is not float`);
     });
     const out = session.runSync(feeds);
     const errs = [];
@@ -193,10 +203,16 @@ async function main() {
   log(`|---|---:|---:|---:|---:|---:|`);
   for (const [op, e] of table) log(`| ${op} | ${e.passed} | ${e.failed} | ${e.unsupported} | ${e.frozenPassed} | ${e.frozenFailed} |`);
   const failures = results.filter((r) => r.status === "failed" || r.frozen === "failed");
-  if (failures.length) {
+  const known = failures.filter((r) => Object.hasOwn(KNOWN_DIFFERENCES, r.name));
+  const unknown = failures.filter((r) => !known.includes(r));
+  if (known.length) {
+    log(`\nKnown differences (failures on purpose; they do not fail the run):`);
+    for (const r of known) log(`- ${r.suite}/${r.name}${r.frozen ? " [frozen]" : ""}: ${KNOWN_DIFFERENCES[r.name]}`);
+  }
+  if (unknown.length) {
     log(`\nFailures:`);
-    for (const r of failures) log(`- ${r.suite}/${r.name} (opset ${r.opset})${r.frozen ? " [frozen]" : ""}: ${r.status === "failed" ? r.reason : r.frozenReason}`);
-    process.exitCode = 1; // a failing conformance test fails CI; docs/conformance.md lists known reasons
+    for (const r of unknown) log(`- ${r.suite}/${r.name} (opset ${r.opset})${r.frozen ? " [frozen]" : ""}: ${r.status === "failed" ? r.reason : r.frozenReason}`);
+    process.exitCode = 1; // any other failing conformance test fails CI
   }
 }
 

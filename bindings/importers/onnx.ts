@@ -18,6 +18,7 @@ import { EdgennError } from "../errors.js";
 import type { AttrValue, Constant, Dim, Graph, Node, ValueInfo } from "../ir/graph.js";
 import { OPS } from "../ops/registry.js";
 import { FOLD, FoldError, SMALL_FLOATS, toConstant, type FoldDef, type Tensor } from "./onnx-fold.js";
+import { IMAGE, IMAGE_PARAM_INPUTS } from "./onnx-image.js";
 import { LOWERED } from "./onnx-lower.js";
 import { ATTENTION_HANDLERS } from "./onnx-attention.js";
 import { decodeTensor, DT, DT_NAME, toNum, type Decoded, type IntTensor } from "./onnx-tensor.js";
@@ -447,6 +448,7 @@ const PARAM_INPUTS: Record<string, ((opset: number) => number) | undefined> = {
   Reshape: () => 1, Slice: () => 1, Split: () => 1, Squeeze: () => 1, Unsqueeze: () => 1, Pad: () => 1,
   Dropout: () => 1, Clip: () => 3, LSTM: () => 4, GRU: () => 4, RNN: () => 4,
   Gather: () => 1, Expand: () => 1, ReduceSum: () => 1, ReduceMean: () => 1, ReduceMax: () => 1,
+  ...IMAGE_PARAM_INPUTS,
 };
 
 const attrOr = (c: Ctx, name: string, dflt: unknown): any => (c.a.has(name) ? c.a.get(name) : dflt);
@@ -602,6 +604,7 @@ function recurrent(ir: "LSTM" | "GRU" | "RNN"): Handler {
 
 const HANDLERS: Record<string, Handler> = {
   ...LOWERED,
+  ...IMAGE,
   LSTM: recurrent("LSTM"), GRU: recurrent("GRU"), RNN: recurrent("RNN"),
   Constant(c, h) {
     const out = c.outs[0];

@@ -23,6 +23,8 @@ export function flopsOf(n: CostNode): number {
     }
     case "Conv": // weights [cout][cin/groups][k...]: each output element takes cin/groups · k... multiply-adds
       return 2 * out * size(inS(1)!.slice(1));
+    case "ConvTranspose": // weights [cin][cout/groups][k...]: each input element takes cout/groups · k... multiply-adds
+      return 2 * size(inS(0)) * size(inS(1)!.slice(1));
     case "MatMul": {
       const a = inS(0)!;
       return 2 * out * a[a.length - 1];

@@ -4,6 +4,7 @@
  * ResNet-style chain pays one copy in and one copy out instead of two per op.
  */
 import type { Graph, Node } from "./graph.js";
+import { relabelResizeAxes } from "../ops/resize.js";
 
 const UNARY = new Set(["Relu", "Relu6", "Clip", "LeakyRelu", "Sigmoid", "Tanh", "Gelu", "Silu", "HardSigmoid", "HardSwish",
   "Exp", "Elu", "Neg", "Abs", "Sqrt", "Log", "Softplus", "Erf", "Reciprocal", "Identity"]);
@@ -15,7 +16,7 @@ const toNCHW = (rank: number) => [0, rank - 1, ...Array.from({ length: rank - 2 
 
 /** Rank of an op's image input, where the node tells it without shapes. */
 function imageRank(g: Graph, n: Node): number | undefined {
-  if (n.op === "Conv") return g.constants.get(n.inputs[1])?.shape.length;
+  if (n.op === "Conv" || n.op === "ConvTranspose") return g.constants.get(n.inputs[1])?.shape.length;
   if (n.op === "MaxPool" || n.op === "AveragePool") {
     const k = n.attrs.kernel_shape;
     return Array.isArray(k) ? k.length + 2 : undefined;
@@ -125,7 +126,8 @@ function sinkThrough(n: Node, p: number[]): ((n: Node) => void) | undefined {
     return axis >= 0 && axis < p.length ? (m) => { m.attrs.axis = p[axis]; } : undefined;
   }
   const nchw = (n.attrs.layout ?? "NCHW") === "NCHW" && samePerm(p, toNCHW(p.length));
-  if (n.op === "BatchNormalization" && nchw) return (m) => { m.attrs.layout = "NHWC"; };
+  if ((n.op === "BatchNormalization" || n.op === "GlobalAveragePool" || n.op === "GlobalMaxPool") && nchw) return (m) => { m.attrs.layout = "NHWC"; };
+  if (n.op === "Resize") return (m) => relabelResizeAxes(m, p);
   return undefined;
 }
 

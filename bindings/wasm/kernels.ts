@@ -29,6 +29,15 @@ export interface KernelExports {
   f32_dwconv2d(n: number, ih: number, iw: number, c: number, oh: number, ow: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number,
     input: Ptr, packed: Ptr, output: Ptr, outMin: number, outMax: number): void;
+  f32_deconv2d_packed_size(kh: number, kw: number, cin: number, cout: number, groups: number): number;
+  f32_deconv2d_pack(kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, cin: number, cout: number, groups: number, w: Ptr, bias: Ptr, packed: Ptr): void;
+  f32_deconv2d_scratch_size(kh: number, kw: number, cout: number, groups: number): number;
+  f32_deconv2d(n: number, ih: number, iw: number, cin: number, oh: number, ow: number, cout: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, groups: number,
+    input: Ptr, packed: Ptr, output: Ptr, scratch: Ptr): void;
+  f32_resize2d(outer: number, ih: number, iw: number, c: number, oh: number, ow: number, ny: number, yIndex: Ptr, yWeight: Ptr,
+    nx: number, xIndex: Ptr, xWeight: Ptr, extrapolation: number, input: Ptr, output: Ptr, scratch: Ptr): void;
+  f32_upsample_nearest(outer: number, ih: number, iw: number, c: number, fy: number, fx: number, input: Ptr, output: Ptr): void;
   f32_maxpool2d(n: number, ih: number, iw: number, c: number, oh: number, ow: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, input: Ptr, output: Ptr): void;
   f32_avgpool2d(n: number, ih: number, iw: number, c: number, oh: number, ow: number, kh: number, kw: number,

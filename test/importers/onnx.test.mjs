@@ -296,7 +296,7 @@ test("unsupported features: one UNSUPPORTED error naming every offending node, b
       node("Pad", ["x", "pads"], ["pp"], { mode: "reflect" }, "reflect_pad"),
     ],
     opset: 13, inputs: [valueInfo("x", [2, 2])], outputs: [valueInfo("y", [2, 2]), valueInfo("pp", [2, 4])],
-    inits: [floatInit("scales", [2], [1, 1]), int64Init("pads", [0, 1, 0, 1])],
+    inits: [floatInit("grid", [1, 2, 2, 2], [0, 0, 0, 0, 0, 0, 0, 0]), int64Init("pads", [0, 1, 0, 1])],
   });
   assert.throws(() => importOnnx(bytes), (e) => {
     assert.ok(e instanceof EdgennError);
