@@ -39,7 +39,7 @@ export const ONNX_OPS: readonly string[] = Object.freeze([
   // Lowered to IR ops (onnx-lower.ts) or evaluated at import time (onnx-fold.ts).
   "Gather", "Expand", "ReduceSum", "ReduceMean", "ReduceMax", "Cast", "Shape", "Size", "ConstantOfShape", "Range", "Where",
   "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Not", "And", "Or", "Xor", "Mod", "Sign", "Floor", "Ceil",
-  "ReduceProd", "ReduceMin",
+  "ReduceProd", "ReduceMin", "ConvTranspose", "Resize", "Upsample",
 ]);
 
 const INT_LIMIT = 2 ** 31 - 1;
