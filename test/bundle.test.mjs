@@ -14,7 +14,7 @@ test("the rollup bundle loads the default model and matches tfjs within 1e-5", a
   s.dispose();
 });
 
-test("size budget: each kernel binary under 300 KB, the minified runtime bundle under 150 KB (raw)", async () => {
+test("size budget: each kernel binary under 300 KB, the minified runtime bundle under 180 KB (raw)", async () => {
   const { readdirSync, statSync } = await import("node:fs");
   const dir = new URL("../dist/bundle/", import.meta.url);
   const size = (f) => statSync(new URL(f, dir)).size;
@@ -22,7 +22,7 @@ test("size budget: each kernel binary under 300 KB, the minified runtime bundle 
   // The bundle a page loads for .enn models: the entry and every chunk it imports statically (not the importers).
   const js = readdirSync(dir).filter((f) => f.endsWith(".js") && !/onnx|tfjs/.test(f));
   const total = js.reduce((a, f) => a + size(f), 0);
-  assert.ok(total < 150_000, `${js.join(" + ")}: ${total} bytes`);
+  assert.ok(total < 180_000, `${js.join(" + ")}: ${total} bytes`);
 });
 
 test("the bundle imports no Node module by a literal name (a worker without nodejs_compat would refuse it at load)", async () => {
