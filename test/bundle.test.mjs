@@ -20,7 +20,7 @@ test("size budget: each kernel binary under 300 KB, the minified runtime bundle 
   const size = (f) => statSync(new URL(f, dir)).size;
   for (const f of ["edgenn-simd.wasm", "edgenn-relaxed.wasm"]) assert.ok(size(f) < 300_000, `${f}: ${size(f)} bytes`);
   // The bundle a page loads for .enn models: the entry and every chunk it imports statically (not the importers).
-  const js = readdirSync(dir).filter((f) => f.endsWith(".js") && !/onnx|tfjs/.test(f));
+  const js = readdirSync(dir).filter((f) => f.endsWith(".js") && !/onnx|tfjs|keras/.test(f));
   const total = js.reduce((a, f) => a + size(f), 0);
   assert.ok(total < 180_000, `${js.join(" + ")}: ${total} bytes`);
 });
