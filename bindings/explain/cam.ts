@@ -29,7 +29,7 @@ export interface CamOptions {
   input?: string;
   /** The input's layout; left out, the smaller of dim 1 and the last dim is taken as the channels. */
   layout?: CamLayout;
-  /** The feature map's layout; left out, the dim that matches the weights' channels says. */
+  /** The feature map's layout (default: the input's). */
   featuresLayout?: CamLayout;
 }
 
@@ -50,56 +50,40 @@ export interface CamResult {
 const bad = (msg: string) => new EdgennError("BAD_INPUT", `explain.cam: ${msg}`);
 
 /** Channels and spatial extent of a [1, ...] value, channels first or last. */
-interface Split { channelsFirst: boolean; channels: number; spatial: number[] }
+interface Split { layout: CamLayout; channelsFirst: boolean; channels: number; spatial: number[] }
 
-/**
- * Where the channels of `dims` are: from `layout` if given, else from `channels` (a known count) if exactly one
- * end matches it, else the smaller end (as explain.occlusion guesses an input's layout).
- */
-function split(what: string, dims: readonly number[], layout: CamLayout | undefined, channels?: number): Split {
+/** Where the channels of `dims` are: as `layout` says, else the smaller of dim 1 and the last dim (as explain.occlusion guesses). */
+function split(what: string, dims: readonly number[], layout: CamLayout | undefined, option: string): Split {
   const names = dims.length === 4 ? (["NCHW", "NHWC"] as const) : dims.length === 3 ? (["NCL", "NLC"] as const) : undefined;
   if (!names) throw bad(`${what} has shape [${dims}]: a CAM needs an image ([1, C, H, W] / [1, H, W, C]) or a sequence ([1, C, L] / [1, L, C])`);
   const [first, last] = [dims[1], dims[dims.length - 1]];
-  let channelsFirst: boolean;
-  if (layout !== undefined) {
-    if (layout !== names[0] && layout !== names[1]) throw bad(`layout '${layout}' does not fit ${what} [${dims}] (${names.join(" or ")})`);
-    channelsFirst = layout === names[0];
-  } else if (channels !== undefined && (first === channels) !== (last === channels)) {
-    channelsFirst = first === channels;
-  } else if (first !== last) {
-    channelsFirst = first < last;
-  } else {
-    throw bad(`cannot tell the channels of ${what} [${dims}] from its shape; pass ${what === "the feature map" ? "featuresLayout" : "layout"} '${names[0]}' or '${names[1]}'`);
-  }
-  const c = channelsFirst ? first : last;
-  if (channels !== undefined && c !== channels) throw bad(`${what} [${dims}] has ${c} channels (${channelsFirst ? names[0] : names[1]}), the weights ${channels}`);
-  return { channelsFirst, channels: c, spatial: channelsFirst ? dims.slice(2) : dims.slice(1, -1) };
+  if (layout !== undefined && layout !== names[0] && layout !== names[1]) throw bad(`${option} '${layout}' does not fit ${what} [${dims}] (${names.join(" or ")})`);
+  if (layout === undefined && first === last) throw bad(`cannot tell the channels of ${what} [${dims}] from its shape; pass ${option} '${names[0]}' or '${names[1]}'`);
+  const channelsFirst = layout === undefined ? first < last : layout === names[0];
+  return { layout: names[channelsFirst ? 0 : 1], channelsFirst, channels: channelsFirst ? first : last, spatial: channelsFirst ? dims.slice(2) : dims.slice(1, -1) };
 }
 
-/**
- * The target's row of the dense weights (one value per feature-map channel) and how the feature map is laid
- * out: a matrix says which of the map's ends are the channels by the dim they share with it.
- */
-function targetRow(weights: CamOptions["weights"], f: Tensor<"float32">, layout: CamLayout | undefined, index: number, outputSize: number, output: string): { row: Float64Array; fg: Split } {
+/** The target's row of the dense weights: one value per channel of the feature map `fg`. */
+function targetRow(weights: CamOptions["weights"], fg: Split, fdims: readonly number[], index: number, outputSize: number, output: string): Float64Array {
   if (!weights || typeof weights !== "object") throw bad("'weights' (the dense layer after the global average pool) is required");
   const w = weights as CamWeights;
   const dims = "data" in w ? w.dims ?? w.shape : undefined;
   const data = dims ? w.data : (weights as ArrayLike<number>);
+  const C = fg.channels, map = `the feature map [${fdims}] read as ${fg.layout}`, hint = " (featuresLayout sets its layout)";
   if (dims && dims.length === 2 && dims[0] * dims[1] === data.length) {
-    const ends = [f.dims[1], f.dims[f.dims.length - 1]].filter((d) => dims.includes(d));
-    const fg = split("the feature map", f.dims, layout, new Set(ends).size === 1 ? ends[0] : undefined);
-    const C = fg.channels, [a, b] = dims;
+    const [a, b] = dims;
     if (a === C && b === C) throw bad(`weights [${dims}] are square: cannot tell classes from channels; pass the target's row (${C} values)`);
-    if (a !== C && b !== C) throw bad(`weights [${dims}] have no dim of ${C}, the channels of the feature map [${f.dims}]`);
+    if (a !== C && b !== C) throw bad(`weights [${dims}] have no dim of ${C}, the channels of ${map}${hint}`);
     const classesFirst = b === C, classes = classesFirst ? a : b;
     if (classes !== outputSize) throw bad(`the weights [${dims}] have ${classes} classes, output '${output}' has ${outputSize} values: is it the dense layer that makes this output?`);
-    return { fg, row: Float64Array.from({ length: C }, (_, c) => data[classesFirst ? index * C + c : c * classes + index]) };
+    return Float64Array.from({ length: C }, (_, c) => data[classesFirst ? index * C + c : c * classes + index]);
   }
   if (dims && !(dims.length === 1 && dims[0] === data.length)) {
     throw bad(`weights of shape [${dims}] with ${data.length} values: pass a matrix [classes, channels] or [channels, classes], or the target's row`);
   }
   if (typeof data?.length !== "number") throw bad("'weights' must be a matrix ({ data, dims }) or the target's row (an array)");
-  return { row: Float64Array.from(data), fg: split("the feature map", f.dims, layout, data.length) };
+  if (data.length !== C) throw bad(`the target's row has ${data.length} values, but ${map} has ${C} channels${hint}`);
+  return Float64Array.from(data);
 }
 
 export async function cam(session: InferenceSession, feeds: Record<string, Tensor | TensorLike>, options: CamOptions): Promise<CamResult> {
@@ -125,17 +109,20 @@ export async function cam(session: InferenceSession, feeds: Record<string, Tenso
   if (index === undefined) index = y.data.reduce((best, v, i, d) => (v > d[best] ? i : best), 0);
   if (!Number.isSafeInteger(index) || index < 0 || index >= y.data.length) throw bad(`target index ${index} is outside output '${output}' [${y.dims}] (0 to ${y.data.length - 1})`);
 
-  const { row, fg } = targetRow(options.weights, f, options.featuresLayout, index, y.data.length, output);
-  const ig = split(`input '${inputName}'`, feed.dims, options.layout);
-  if (ig.spatial.length !== fg.spatial.length) throw bad(`input '${inputName}' [${feed.dims}] and the feature map [${f.dims}] differ in rank`);
+  // The feature map keeps the input's layout unless told otherwise: models do not change layout half-way, and a
+  // tap is reported in the layout of the model as written.
+  const ig = split(`input '${inputName}'`, feed.dims, options.layout, "layout");
+  if (f.dims.length !== feed.dims.length) throw bad(`input '${inputName}' [${feed.dims}] and the feature map [${f.dims}] differ in rank`);
+  const same = ((f.dims.length === 4 ? ["NCHW", "NHWC"] : ["NCL", "NLC"]) as CamLayout[])[ig.channelsFirst ? 0 : 1];
+  const fg = split("the feature map", f.dims, options.featuresLayout ?? same, "featuresLayout");
+  const row = targetRow(options.weights, fg, f.dims, index, y.data.length, output);
 
   const low = weightedSum(f.data, fg, row);
-  const layout = (fg.spatial.length === 2 ? (fg.channelsFirst ? "NCHW" : "NHWC") : fg.channelsFirst ? "NCL" : "NLC") as CamLayout;
   return {
     kind: fg.spatial.length === 2 ? "image" : "sequence",
     map: upsample(low, fg.spatial, ig.spatial),
     shape: [...ig.spatial],
-    features: { map: low, shape: [...fg.spatial], layout },
+    features: { map: low, shape: [...fg.spatial], layout: fg.layout },
     target: { output, index, value: y.data[index] },
     scores: y.data.slice(),
   };
