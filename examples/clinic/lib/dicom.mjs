@@ -50,7 +50,8 @@ export function readSlice(dicomParser, bytes) {
     const [lo, hi] = values.reduce(([a, b], v) => [Math.min(a, v), Math.max(b, v)], [Infinity, -Infinity]);
     [window, windowSource] = [[(lo + hi) / 2, Math.max(hi - lo, 1)], "value range"];
   }
-  const description = [modality, ds.string("x0008103e") ?? ds.string("x00081030"), `${columns}×${rows}`].filter(Boolean).join(" · ");
+  const series = ds.string("x0008103e");
+  const description = `${modality}${series ? `, series “${series}”` : ""}, ${columns}×${rows}`;
   return { rows, columns, values, modality, window, windowSource, description };
 }
 
