@@ -22,12 +22,21 @@ const showRequests = () => {
   if (requestsAtReady !== undefined) $("requests").textContent = String(performance.getEntriesByType("resource").length - requestsAtReady);
 };
 
-/** What a panel gets: edgenn, URLs beside this page, its own results slot, and `latest` for its runs. */
+/** A file beside the page: JSON parsed, CSV as text, anything else as bytes; a missing cache file says how to make it. */
+async function fetchData(path) {
+  const res = await fetch(here(path));
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}${res.status === 404 && path.startsWith("cache/") ? " (examples/clinic/cache/ is made by `node scripts/clinic/make.mjs`)" : ""}`);
+  return path.endsWith(".json") ? res.json() : path.endsWith(".csv") ? res.text() : new Uint8Array(await res.arrayBuffer());
+}
+
+/** What a panel gets: edgenn, the page's files, its own results slot, and `latest` for its runs. */
 function panelContext(name) {
   const section = $(name), message = $(`${name}-timing`);
   let seq = 0;
   return {
-    edgenn, here, $,
+    edgenn, here, $, fetchData,
+    /** A model and the data files it needs, fetched together: [session, ...data]. */
+    loadWith: (model, ...files) => Promise.all([fetchData(model).then((bytes) => load(bytes)), ...files.map(fetchData)]),
     publish: (results) => {
       window.clinic[name] = results;
       window.clinic.timings[name] ??= performance.now();

@@ -36,12 +36,8 @@ function drawSequence(canvas, sequence, importance) {
   ctx.fillText("59", width, height - 8);
 }
 
-export async function startDna({ edgenn, here, $, publish, panel }) {
-  const [session, csv, split] = await Promise.all([
-    edgenn.load(here("../../models/splice-cnn.enn")),
-    fetch(here("../../data/splice/splice.csv")).then((r) => r.text()),
-    fetch(here("../../data/splice/split.json")).then((r) => r.json()),
-  ]);
+export async function startDna({ edgenn, $, loadWith, publish, panel }) {
+  const [session, csv, split] = await loadWith("../../models/splice-cnn.enn", "../../data/splice/splice.csv", "../../data/splice/split.json");
   const cases = heldOutSequences(csv, split);
   const select = $("dna-case"), text = $("dna-sequence");
   select.append(new Option("(pasted)", ""), ...cases.map((c) => new Option(`${c.id} (${c.label} on record)`, c.id)));

@@ -8,16 +8,10 @@ const CHUNK_MS = 100;
 const SIGNAL = "lead II, mV (a line a second):";
 const COLOURS = ["#1b8a3a", "#2f6db3", "#d08a00", "#b3261e", "#7b3fb3"];
 
-export async function startEcg({ edgenn, here, $, publish, panel }) {
-  const [session, bytes] = await Promise.all([
-    edgenn.load(here("cache/ecg-lstm.enn")),
-    fetch(here("cache/waveform_ecg.dcm")).then((r) => {
-      if (!r.ok) throw new Error(`waveform_ecg.dcm: HTTP ${r.status} (made by \`node scripts/clinic/make.mjs\`)`);
-      return r.arrayBuffer();
-    }),
-  ]);
+export async function startEcg({ edgenn, $, loadWith, publish, panel }) {
+  const [session, bytes] = await loadWith("cache/ecg-lstm.enn", "cache/waveform_ecg.dcm");
   const config = ecgConfig(session);
-  const record = readWaveform(globalThis.dicomParser, new Uint8Array(bytes));
+  const record = readWaveform(globalThis.dicomParser, bytes);
   const lead = record.leads.find((l) => l.name === config.lead);
   if (!lead) throw new Error(`the recording has no ${config.lead} (leads: ${record.leads.map((l) => l.name).join(", ")})`);
   const [lo, hi] = lead.mV.reduce(([a, b], v) => [Math.min(a, v), Math.max(b, v)], [Infinity, -Infinity]);

@@ -6,13 +6,6 @@ import { drawBars, greyRgba } from "./draw.mjs";
 
 const MODEL = "cache/chexnet-densenet121.enn";
 
-/** The file as bytes, or an error that says how to make it (the cache is not committed). */
-async function fetchBytes(url) {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url.pathname.split("/").pop()}: HTTP ${res.status}${res.status === 404 ? " (the models are made by `node scripts/clinic/make.mjs`)" : ""}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
 /** The slice as the model sees it (windowed, resized to the input size) with the CAM over it, at 2× on the canvas. */
 function draw(canvas, slice, window, size, cam, overlay, explain) {
   const grey = resize(windowed(slice, window), slice.rows, slice.columns, size);
@@ -28,10 +21,10 @@ function draw(canvas, slice, window, size, cam, overlay, explain) {
   ctx.drawImage(layer, 0, 0); // drawImage blends; putImageData would replace the picture
 }
 
-export async function startImaging({ edgenn, here, $, publish, panel }) {
+export async function startImaging({ edgenn, $, fetchData, publish, panel }) {
   const file = $("imaging-file");
   // The example slices are fetched with the model, so that choosing one later makes no request.
-  const [bytes, ...slices] = await Promise.all([MODEL, ...[...file.options].map((o) => o.value)].map((f) => fetchBytes(here(f))));
+  const [bytes, ...slices] = await Promise.all([MODEL, ...[...file.options].map((o) => o.value)].map(fetchData));
   const examples = new Map([...file.options].map((o, i) => [o.value, slices[i]]));
   const { features, weights } = camSetup(edgenn.readEnn, bytes);
   const t0 = performance.now();

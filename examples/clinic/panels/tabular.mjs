@@ -6,12 +6,8 @@ import { drawBars } from "./draw.mjs";
 
 const SHOWN = 12; // of 30 contributions, the largest; the rest are in window.clinic.tabular
 
-export async function startTabular({ edgenn, here, $, publish, panel }) {
-  const [session, csv, split] = await Promise.all([
-    edgenn.load(here("../../models/wdbc-mlp.enn")),
-    fetch(here("../../data/wdbc/breast_cancer.csv")).then((r) => r.text()),
-    fetch(here("../../data/wdbc/split.json")).then((r) => r.json()),
-  ]);
+export async function startTabular({ edgenn, $, loadWith, publish, panel }) {
+  const [session, csv, split] = await loadWith("../../models/wdbc-mlp.enn", "../../data/wdbc/breast_cancer.csv", "../../data/wdbc/split.json");
   const cases = heldOutCases(csv, split);
   const select = $("tabular-case");
   select.append(...cases.map((c) => new Option(`${c.id} (row ${c.row} of the data)`, c.id)));
