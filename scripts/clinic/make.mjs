@@ -22,7 +22,10 @@ export const FILES = { chexnet: "chexnet-densenet121.enn", ecg: "ecg-lstm.enn", 
 const UNTRAINED = "UNTRAINED: seeded random weights. It shows the pipeline a user puts their own trained weights into; its outputs mean nothing and are never a diagnosis.";
 const sha256 = (...parts) => parts.reduce((h, p) => h.update(p), createHash("sha256")).digest("hex");
 
-/** Makes (if needed) and returns { assets, refs, manifest }: the page's folder, PyTorch's references and their manifest. */
+/**
+ * Makes (if needed) and returns { assets, refs, manifest, pydicom }: the page's folder, PyTorch's references and
+ * their manifest, and pydicom's test files (unpacked from Debian's package).
+ */
 export function ensureClinic({ log = console.error } = {}) {
   const { dir: models } = ensureModels({ log });
   const pydicom = join(unpackDebs(join(dirname(models), "debian"), ["python3-pydicom"], log), "usr/lib/python3/dist-packages/pydicom/data/test_files");
@@ -37,7 +40,7 @@ export function ensureClinic({ log = console.error } = {}) {
   const manifest = JSON.parse(readFileSync(join(refs, "manifest.json"), "utf8"));
   const key = sha256(readFileSync(fileURLToPath(import.meta.url)), refs, models).slice(0, 12);
   const stamp = join(ASSETS, "manifest.json");
-  if (existsSync(stamp) && JSON.parse(readFileSync(stamp, "utf8")).key === key) return { assets: ASSETS, refs, manifest };
+  if (existsSync(stamp) && JSON.parse(readFileSync(stamp, "utf8")).key === key) return { assets: ASSETS, refs, manifest, pydicom };
 
   log(`writing the clinic example's models and DICOM files into ${ASSETS} ...`);
   mkdirSync(ASSETS, { recursive: true });
@@ -70,7 +73,7 @@ export function ensureClinic({ log = console.error } = {}) {
     return [f, { bytes: bytes.length, sha256: sha256(bytes) }];
   }));
   writeFileSync(stamp, JSON.stringify({ key, made: "scripts/clinic/make.mjs", pydicom: "Debian python3-pydicom test files", files }, null, 1) + "\n");
-  return { assets: ASSETS, refs, manifest };
+  return { assets: ASSETS, refs, manifest, pydicom };
 }
 
 /** `edgenn convert` (the CLI, as a user would run it), then the example's metadata added to the file. */

@@ -130,7 +130,7 @@ test("clinic page in Chromium: four panels give Node's numbers, no request after
         assert.equal(ecg.logits.length, 100, "100 chunks of 100 samples");
         assertClose(ecg.logits, await node.ecg(ecg.chunk), node.exact, 1e-5, "ecg: every chunk's outputs");
         assert.ok(wall >= 9_900, `streamed at the recording's pace (${wall.toFixed(0)} ms for 10 s)`);
-        assert.ok(ecg.maxLatenessMs < 1_000, `answers kept up (at most ${ecg.maxLatenessMs.toFixed(0)} ms late)`);
+        assert.ok(ecg.maxLatenessMs < 2_000, `answers kept up (at most ${ecg.maxLatenessMs.toFixed(0)} ms late)`);
         t.diagnostic(`ecg: 100 chunks in ${wall.toFixed(0)} ms wall (real time), ${ecg.pushMs.toFixed(2)} ms per push (median), at most ${ecg.maxLatenessMs.toFixed(0)} ms behind its samples; panel ready ${loaded.ecg.toFixed(0)} ms after navigation`);
         await shot("ecg", "#ecg");
         await shot("page");

@@ -9,17 +9,18 @@ const UNCOMPRESSED = new Set(["1.2.840.10008.1.2", "1.2.840.10008.1.2.1"]);
 // The window when a file names none: soft tissue for CT (level 40 HU, width 400 HU); otherwise the value range.
 const DEFAULT_WINDOW = { CT: [40, 400] };
 
-/** Parses a DICOM file (Uint8Array) or says plainly why not. */
+/** Parses a DICOM file (Uint8Array) or says plainly why not; the transfer syntax is checked before the data set is read. */
 function parse(dicomParser, bytes, what) {
-  let ds;
-  try {
-    ds = dicomParser.parseDicom(bytes);
-  } catch (e) {
-    throw new Error(`not a readable DICOM file (${e?.exception ?? e?.message ?? e})`);
-  }
-  const syntax = ds.string("x00020010") ?? "1.2.840.10008.1.2";
-  if (!UNCOMPRESSED.has(syntax)) throw new Error(`${what} uses transfer syntax ${syntax} (compressed or big-endian); this example reads uncompressed little-endian files: convert it first (e.g. gdcmconv --raw)`);
-  return ds;
+  const readable = (read) => {
+    try {
+      return read();
+    } catch (e) {
+      throw new Error(`not a readable DICOM file (${e?.exception ?? e?.message ?? e})`);
+    }
+  };
+  const syntax = readable(() => dicomParser.readPart10Header(bytes)).string("x00020010") ?? "1.2.840.10008.1.2";
+  if (!UNCOMPRESSED.has(syntax)) throw new Error(`${what} uses transfer syntax ${syntax} (compressed, deflated or big-endian); this example reads uncompressed little-endian files: convert it first (e.g. gdcmconv --raw)`);
+  return readable(() => dicomParser.parseDicom(bytes));
 }
 
 /**
