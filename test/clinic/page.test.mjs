@@ -120,15 +120,23 @@ test("clinic page in Chromium: four panels give Node's numbers, no request after
         await waitImaging(() => /yours/.test(window.clinic.imaging.file));
         await imaging(FILES.ct, "uploaded CT");
 
-        // ---- ECG: 10 s streamed at the pace it was recorded ----
+        // ---- ECG: stopped after a second and a half; then 10 s streamed at the pace it was recorded ----
+        const nodeEcg = await node.ecg(100);
+        await page.click("#ecg-start");
+        await page.waitForTimeout(1_500);
+        await page.click("#ecg-start"); // now "Stop"
+        await page.waitForSelector('#ecg[data-state="done"]');
+        const stopped = await results("ecg");
+        assert.ok(stopped.stopped && stopped.logits.length >= 10 && stopped.logits.length < 100, `stopped after ${stopped.logits.length} chunks`);
+        assertClose(stopped.logits, nodeEcg.slice(0, stopped.logits.length), node.exact, 1e-5, "ecg: the chunks before Stop");
+        assert.match(await page.textContent("#ecg-timing"), /^Stopped after \d+ chunks/);
         const e0 = performance.now();
         await page.click("#ecg-start");
         await page.waitForSelector('#ecg[data-state="done"]', { timeout: 60_000 });
         const wall = performance.now() - e0;
         const ecg = await results("ecg");
-        assert.equal(ecg.stopped, false);
-        assert.equal(ecg.logits.length, 100, "100 chunks of 100 samples");
-        assertClose(ecg.logits, await node.ecg(ecg.chunk), node.exact, 1e-5, "ecg: every chunk's outputs");
+        assert.deepEqual([ecg.stopped, ecg.chunk, ecg.logits.length], [false, 100, 100], "100 chunks of 100 samples");
+        assertClose(ecg.logits, nodeEcg, node.exact, 1e-5, "ecg: every chunk's outputs, from a fresh stream");
         assert.ok(wall >= 9_900, `streamed at the recording's pace (${wall.toFixed(0)} ms for 10 s)`);
         assert.ok(ecg.maxLatenessMs < 2_000, `answers kept up (at most ${ecg.maxLatenessMs.toFixed(0)} ms late)`);
         t.diagnostic(`ecg: 100 chunks in ${wall.toFixed(0)} ms wall (real time), ${ecg.pushMs.toFixed(2)} ms per push (median), at most ${ecg.maxLatenessMs.toFixed(0)} ms behind its samples; panel ready ${loaded.ecg.toFixed(0)} ms after navigation`);
