@@ -32,7 +32,7 @@ const WASM_PEERS = ["ort-web", "tfjs-wasm"];
 /** What a page fetches for each runtime (minified ESM bundles where the package has them) and the wasm it loads. */
 const SHIPPED = [
   { runtime: "edgenn", set: ".enn models: bundle + relaxed build (simd build same size)", files: ["dist/bundle/edgenn.js", "dist/bundle/edgenn-index.js", "dist/bundle/edgenn-relaxed.wasm"] },
-  { runtime: "edgenn", set: "ONNX models: + importer chunk, onnx-proto, protobufjs/minimal", files: ["dist/bundle/edgenn.js", "dist/bundle/edgenn-index.js", "dist/bundle/edgenn-onnx.js", "node_modules/onnx-proto/dist/onnx.js", "node_modules/protobufjs/dist/minimal/protobuf.min.js", "dist/bundle/edgenn-relaxed.wasm"] },
+  { runtime: "edgenn", set: "ONNX models: + the importer chunk (onnx-proto and protobufjs inlined)", files: ["dist/bundle/edgenn.js", "dist/bundle/edgenn-index.js", "dist/bundle/edgenn-onnx.js", "dist/bundle/edgenn-relaxed.wasm"] },
   { runtime: "ort-web", set: "browser: onnxruntime-web/wasm bundle", files: ["node_modules/onnxruntime-web/dist/ort.wasm.bundle.min.mjs", "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"] },
   { runtime: "ort-web", set: "as Node loads it (+ onnxruntime-common)", files: ["node_modules/onnxruntime-web/dist/ort.node.min.mjs", "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs", "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"] },
   { runtime: "tfjs-wasm", set: "tfjs-core + backend-wasm ESM bundles, SIMD build", files: ["node_modules/@tensorflow/tfjs-core/dist/tf-core.fesm.min.js", "node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.fesm.min.js", "node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"] },
