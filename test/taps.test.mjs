@@ -72,3 +72,23 @@ test("attention weights: a tapped softmax of the transformer stays fused and its
   }
   s.dispose();
 });
+
+test("explain.attention: per-head and averaged maps from the transformer's tapped weights (rows sum to 1, the mean is the heads' mean)", async () => {
+  const { explain } = await import("../dist/index.js");
+  const t = manifest.models.transformer_text;
+  const tap = "/encoder/layers.1/self_attn/Softmax_output_0";
+  const ids = readNpy(join(dir, t.inputs[0].file));
+  const s = await load(readFileSync(join(dir, t.onnx)), { taps: [tap] });
+  const w = s.runSync({ input: new Tensor("int64", ids.data, ids.shape) }, { fetch: [tap] })[tap]; // [1·4, 128, 128]
+  const all = explain.attention(w, { heads: 4 });
+  assert.equal(all.perHead.length, 4);
+  assert.deepEqual(all.shape, [128, 128]);
+  for (const m of all.perHead) for (let r = 0; r < 128; r += 31) assert.ok(Math.abs(m.slice(r * 128, r * 128 + 128).reduce((a, b) => a + b, 0) - 1) < 1e-5);
+  for (let i = 0; i < all.mean.length; i += 997) assert.ok(Math.abs(all.mean[i] - all.perHead.reduce((a, m) => a + m[i], 0) / 4) < 1e-7);
+  const row = explain.attention(w, { heads: 4, query: 5 });
+  assert.deepEqual(row.shape, [128]);
+  assert.deepEqual([...row.perHead[2]], [...all.perHead[2].slice(5 * 128, 6 * 128)]);
+  assert.throws(() => explain.attention(w), /pass options.heads/);
+  assert.throws(() => explain.attention(w, { heads: 4, query: 128 }), /query 128 is not in \[0, 128\)/);
+  s.dispose();
+});
