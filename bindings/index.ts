@@ -17,7 +17,7 @@
  */
 export { load, InferenceSession, type SessionOptions, type InputInfo, type Limits, type SessionDescription, type LoadProgress } from "./session.js";
 export type { ModelSource } from "./io/source.js";
-export { check, type CheckResult } from "./check.js";
+export { check, estimateMemory, type CheckResult, type MemoryEstimate } from "./check.js";
 export { cacheEntries, clearCache, type CacheEntry, type CacheOptions } from "./io/cache.js";
 // onnxruntime-web's face (InferenceSession.create, env, ...): docs/switching-from-onnxruntime.md.
 export { env, type Env, type LogLevel, type OrtSessionOptions, type ExecutionProvider, type TensorLike, type Fetches, type RunOptions, type ValueMetadata } from "./ort.js";

@@ -6,7 +6,7 @@
  */
 import { EdgennError } from "./errors.js";
 import type { Graph } from "./ir/graph.js";
-import { OPS } from "./ops/registry.js";
+import { inferShapes } from "./ir/shapes.js";
 import { describe, Tensor, type DataType } from "./tensor.js";
 import type { Variant, WasmOptions } from "./wasm/loader.js";
 
@@ -251,13 +251,8 @@ export function outputMetadata(g: Graph): ValueMetadata[] {
   const syms = [...new Set(g.inputs.flatMap((i) => i.shape.filter((d): d is string => typeof d === "string")))];
   const probe = (k: number) => syms.length === 0 || k === 0 ? 1 : 97 - 2 * k;
   const infer = (pass: 0 | 1) => {
-    const shapes = new Map<string, number[]>();
-    for (const [n, c] of g.constants) shapes.set(n, c.shape);
-    for (const i of g.inputs) shapes.set(i.name, i.shape.map((d) => (typeof d === "number" ? d : pass === 0 ? 1 : probe(syms.indexOf(d) + 1))));
-    for (const node of g.nodes) {
-      const c = { node, inShapes: node.inputs.map((x) => (x === "" ? undefined : shapes.get(x))), consts: node.inputs.map((x) => g.constants.get(x)) };
-      OPS[node.op].infer(c).forEach((s, j) => shapes.set(node.outputs[j], s));
-    }
+    const inputs = new Map(g.inputs.map((i) => [i.name, i.shape.map((d) => (typeof d === "number" ? d : pass === 0 ? 1 : probe(syms.indexOf(d) + 1)))]));
+    const shapes = inferShapes(g, inputs);
     return g.outputs.map((o) => shapes.get(o) ?? []);
   };
   let nominal: number[][];
