@@ -85,3 +85,34 @@ test("default model: f32 / f16 / int8 storage, sizes and held-out accuracy (114 
   assert.ok(int8.bytes < 0.55 * f32.bytes && f16.bytes < 0.6 * f32.bytes, `int8 ${int8.bytes}, f16 ${f16.bytes}, f32 ${f32.bytes} bytes`);
   assert.ok(Math.abs(int8.correct - f32.correct) <= 1 && Math.abs(f16.correct - f32.correct) <= 1, JSON.stringify(rows));
 });
+
+test("DNA splice CNN and ResNet-18: f32 / f16 / int8 sizes and what storage rounding does (held-out accuracy; largest output difference)", async (t) => {
+  const { CLASSES, oneHot, readSplice } = await import("../../scripts/splice/data.mjs");
+  const { rows, test: held } = readSplice();
+  const splice = await importModel(new Uint8Array(readFileSync(new URL("../../models/splice-cnn.enn", import.meta.url))));
+  const x = new Tensor("float32", oneHot(held.map((i) => rows[i].sequence)), [held.length, 4, 60]);
+  const acc = {};
+  for (const [label, opts] of [["f32", {}], ["f16", { fp16: true }], ["int8", { int8: true }]]) {
+    const bytes = graphToEnn(splice.graph, splice.metadata, opts);
+    const p = (await (await load(bytes)).run({ input: x })).probabilities.data;
+    const correct = held.filter((i, n) => CLASSES[[0, 1, 2].reduce((b, c) => (p[n * 3 + c] > p[n * 3 + b] ? c : b), 0)] === rows[i].label).length;
+    acc[label] = { bytes: bytes.length, accuracy: correct / held.length };
+  }
+  t.diagnostic(`splice CNN (637 held-out sequences): ${JSON.stringify(acc)}`);
+  assert.ok(acc.int8.accuracy >= acc.f32.accuracy - 0.01 && acc.f16.accuracy >= acc.f32.accuracy - 0.005, JSON.stringify(acc));
+
+  const { ensureModels, readNpy } = await import("../../scripts/models.mjs");
+  const { dir, manifest } = ensureModels();
+  const r = await importModel(new Uint8Array(readFileSync(`${dir}/${manifest.models.resnet18.onnx}`)));
+  const ct = readNpy(`${dir}/${manifest.models.resnet18.inputs[0].file}`);
+  const run = async (bytes) => [...(await (await load(bytes)).run({ input: new Tensor("float32", ct.data, ct.shape) })).output.data];
+  const f32 = graphToEnn(r.graph, r.metadata), y = await run(f32);
+  const argmax = (v) => v.indexOf(Math.max(...v));
+  const rows2 = {};
+  for (const [label, opts] of [["f16", { fp16: true }], ["int8", { int8: true }]]) {
+    const bytes = graphToEnn(r.graph, r.metadata, opts), z = await run(bytes);
+    rows2[label] = { bytes: bytes.length, maxDiff: Math.max(...z.map((v, i) => Math.abs(v - y[i]))), sameTop1: argmax(z) === argmax(y) };
+  }
+  t.diagnostic(`resnet18 (random weights, the CT slice; f32 ${f32.length} bytes, max |logit| ${Math.max(...y.map(Math.abs)).toFixed(1)}): ${JSON.stringify(rows2)}`);
+  assert.ok(rows2.int8.bytes < 0.3 * f32.length && rows2.f16.bytes < 0.55 * f32.length);
+});
