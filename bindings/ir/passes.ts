@@ -3,7 +3,9 @@
  * - batch normalisation after a Conv/Dense is folded into its weights and bias;
  * - a constant bias Add after a Conv/Dense becomes its bias;
  * - an activation after a Conv/Dense is fused into its epilogue;
- * - decomposed LayerNorms and attention chains become LayerNormalization and Attention nodes (attention-fuse.ts).
+ * - decomposed LayerNorms and attention chains become LayerNormalization and Attention nodes (attention-fuse.ts);
+ * - x * sigmoid(x) (SiLU/swish as PyTorch exports it: EfficientNet, MobileNetV3-style nets) becomes one Silu,
+ *   which then fuses into the conv before it like any activation.
  * A value is only absorbed when nothing else reads it and it is not a graph output.
  */
 import type { Constant, Graph, Node } from "./graph.js";
@@ -33,12 +35,14 @@ export interface FusionReport {
   /** Decomposed LayerNorms and QKᵀ-softmax-V chains fused into one node each (ir/attention-fuse.ts). */
   layerNorms: number;
   attentions: number;
+  /** Sigmoid + Mul pairs computing x·sigmoid(x), made one Silu. */
+  silus: number;
 }
 
 export function fuse(g: Graph): FusionReport {
   // First: the layout pass below would move the Transposes the attention pattern is recognised by.
   const { layerNorms, attentions } = fuseTransformer(g);
-  const report: FusionReport = { foldedBatchNorms: 0, foldedBiases: 0, fusedActivations: 0, layoutTransposes: 0, layerNorms, attentions };
+  const report: FusionReport = { foldedBatchNorms: 0, foldedBiases: 0, fusedActivations: 0, layoutTransposes: 0, layerNorms, attentions, silus: fuseSilu(g) };
   let changed = true;
   while (changed) {
     changed = false;
@@ -63,6 +67,26 @@ export function fuse(g: Graph): FusionReport {
   }
   report.layoutTransposes = keepNHWC(g);
   return report;
+}
+
+/** Sigmoid(x) read only by Mul(x, that) (either order): one Silu(x) in their place. */
+function fuseSilu(g: Graph): number {
+  const readers = countReaders(g);
+  let count = 0;
+  for (const sig of [...g.nodes]) {
+    if (sig.op !== "Sigmoid") continue;
+    const [x, s] = [sig.inputs[0], sig.outputs[0]];
+    if (readers.get(s) !== 1 || g.outputs.includes(s)) continue;
+    const mul = g.nodes.find((m) => m.op === "Mul" && m.inputs.includes(s));
+    if (!mul || mul.inputs.length !== 2 || !mul.inputs.includes(x) || x === s) continue;
+    Object.assign(sig, { op: "Silu", outputs: [mul.outputs[0]], attrs: {} });
+    g.nodes.splice(g.nodes.indexOf(mul), 1);
+    // The Silu now stands where the Mul was read: keep the order valid (its input x is produced before both).
+    g.nodes.splice(g.nodes.indexOf(sig), 1);
+    g.nodes.splice(Math.min(...g.nodes.map((m, i) => (m.inputs.includes(mul.outputs[0]) ? i : g.nodes.length))), 0, sig);
+    count++;
+  }
+  return count;
 }
 
 function countReaders(g: Graph): Map<string, number> {
