@@ -68,7 +68,8 @@ export async function estimateMemory(source: ModelSource, options: { inputShapes
   const size = (v: string) => 4 * (shapes.get(v) ?? []).reduce((a, b) => a * b, 1);
   let weightsBytes = 0;
   for (const [name, c] of graph.constants) weightsBytes += 4 * c.data.length * (options.winograd !== false && isWinograd(graph, name) ? 4 : 1);
-  return { fileBytes: bytes.length, weightsBytes, activationsBytes: peakLive(graph, size), totalBytes: weightsBytes + peakLive(graph, size) };
+  const activationsBytes = peakLive(graph, size);
+  return { fileBytes: bytes.length, weightsBytes, activationsBytes, totalBytes: weightsBytes + activationsBytes };
 }
 
 /** A 3x3 stride-1 conv weight [cout, cin, 3, 3] with enough channels that the session uses Winograd for it. */

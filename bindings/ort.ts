@@ -190,7 +190,8 @@ function int32Ids(name: string, x: TensorLike, dims: number[]): Int32Array {
   return out;
 }
 
-function unravel(i: number, dims: number[]): number[] {
+/** The multi-index of flat position `i` in a row-major tensor of `dims`. */
+export function unravel(i: number, dims: number[]): number[] {
   const idx = new Array<number>(dims.length);
   for (let d = dims.length - 1; d >= 0; d--) { idx[d] = i % dims[d]; i = Math.floor(i / dims[d]); }
   return idx;

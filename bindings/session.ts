@@ -6,7 +6,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { emit, errorEvent, now, type AuditHandler } from "./audit.js";
 import { EdgennError } from "./errors.js";
-import { ENN_MAGIC, readEnn } from "./format/enn.js";
+import { ENN_MAGIC, readEnn, toHex } from "./format/enn.js";
 import { decryptModel, isEncryptedModel, type ModelKey } from "./format/encrypt.js";
 import { readEnnStream } from "./format/enn-stream.js";
 import { verifyEnnOrThrow, type EnnVerifyResult } from "./format/signature.js";
@@ -16,7 +16,7 @@ import { graphToJson, parseGraph, type Constant, type DType, type Graph } from "
 import { fuse, type FusionReport } from "./ir/passes.js";
 import { valueTypes } from "./ops/dtypes.js";
 import { OPS } from "./ops/registry.js";
-import { createArgs, feedData, fetchList, fillOutput, outputMetadata, type Fetches, type OrtSessionOptions, type RunOptions, type TensorLike, type ValueMetadata } from "./ort.js";
+import { createArgs, feedData, unravel, fetchList, fillOutput, outputMetadata, type Fetches, type OrtSessionOptions, type RunOptions, type TensorLike, type ValueMetadata } from "./ort.js";
 import { makePlan, runPlan, type Plan, type PlanRuntime } from "./plan/plan.js";
 import { RecurrentStream, streamingGraph } from "./stream.js";
 import { describe, Tensor } from "./tensor.js";
@@ -138,7 +138,7 @@ export async function load(source: ModelSource, options: SessionOptions = {}): P
       report("verify");
       model = await importModel(bytes, typeof source === "string" || source instanceof URL ? source : bytes, options.inputShapes);
       // For .enn, the stored checksum (readEnn has just verified it); for other formats, the file's SHA-256.
-      hash = hexOf(ENN_MAGIC.every((b, i) => bytes[i] === b) ? bytes.subarray(24, 56) : sha256(bytes));
+      hash = toHex(ENN_MAGIC.every((b, i) => bytes[i] === b) ? bytes.subarray(24, 56) : sha256(bytes));
       report("decode");
     }
     report("pack");
@@ -163,15 +163,11 @@ export async function load(source: ModelSource, options: SessionOptions = {}): P
   }
 }
 
-const hexOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-
 /** The input policy nonFinite: "reject": the first NaN or infinity, by position. */
 function checkFinite(name: string, data: Float32Array, dims: number[]): void {
   for (let i = 0; i < data.length; i++) {
     if (Number.isFinite(data[i])) continue;
-    const at: number[] = [];
-    for (let d = dims.length - 1, r = i; d >= 0; d--) { at[d] = r % dims[d]; r = Math.floor(r / dims[d]); }
-    throw new EdgennError("BAD_INPUT", `input '${name}': ${data[i]} at position [${at}] (this session rejects NaN and infinities: options.nonFinite)`);
+    throw new EdgennError("BAD_INPUT", `input '${name}': ${data[i]} at position [${unravel(i, dims)}] (this session rejects NaN and infinities: options.nonFinite)`);
   }
 }
 

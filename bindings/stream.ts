@@ -7,7 +7,7 @@
  */
 import { EdgennError } from "./errors.js";
 import type { Graph, Node } from "./ir/graph.js";
-import { Tensor, type DataType } from "./tensor.js";
+import { Tensor } from "./tensor.js";
 import type { TensorLike } from "./ort.js";
 
 const RECURRENT = new Set(["LSTM", "GRU", "RNN"]);
@@ -106,4 +106,3 @@ export class RecurrentStream {
   }
 }
 
-export type { DataType };

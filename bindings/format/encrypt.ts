@@ -14,6 +14,7 @@
  * Bytes 0..44+P are the GCM additional data: the clear part cannot be changed without failing the tag.
  */
 import { EdgennError } from "../errors.js";
+import { toHex } from "./enn.js";
 
 export const ENX_MAGIC: readonly number[] = [0x89, 0x45, 0x4e, 0x58, 0x0d, 0x0a, 0x1a, 0x0a];
 const FIXED = 44;
@@ -49,7 +50,7 @@ async function keyParts(key: ModelKey) {
 
 /** A new random 256-bit model key, as 64 hex digits. */
 export function generateModelKey(): string {
-  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(globalThis.crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /** Seals a model file; `clearMetadata` (optional) stays readable without the key, but cannot be altered. */

@@ -8,7 +8,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { EdgennError } from "../errors.js";
 import {
-  checkEnnHeader, checkEnnPrefix, decodeEnnTensor, ENN_PREFIX_BYTES, ENN_SIG_MAGIC, readOptions, readSignatureTrailer,
+  checkEnnHeader, checkEnnPrefix, decodeEnnTensor, ENN_PREFIX_BYTES, ENN_SIG_MAGIC, readOptions, readSignatureTrailer, toHex,
   type EnnFile, type EnnPlacedTensor, type EnnReadOptions, type EnnTensor,
 } from "./enn.js";
 
@@ -134,9 +134,9 @@ export async function readEnnStream(chunks: AsyncIterable<Uint8Array>, opts: Enn
   const checksum = hash.digest();
   const expected = storedChecksum!;
   if (expected.some((b, i) => b !== checksum[i])) {
-    throw new EdgennError("BAD_FILE", `checksum mismatch: file is damaged (SHA-256 stored at byte 24 is ${hex(expected)}, the file's contents hash to ${hex(checksum)})`, 24);
+    throw new EdgennError("BAD_FILE", `checksum mismatch: file is damaged (SHA-256 stored at byte 24 is ${toHex(expected)}, the file's contents hash to ${toHex(checksum)})`, 24);
   }
-  const file: EnnFile = { version: layout!.version, graph: header!.graph, metadata: header!.metadata, tensors, checksum: hex(checksum) };
+  const file: EnnFile = { version: layout!.version, graph: header!.graph, metadata: header!.metadata, tensors, checksum: toHex(checksum) };
   if (trailerBytes > 0) {
     const tail = new Uint8Array(trailerBytes);
     let o = 0;
@@ -150,4 +150,3 @@ export async function readEnnStream(chunks: AsyncIterable<Uint8Array>, opts: Enn
   return file;
 }
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");

@@ -995,7 +995,8 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-function toHex(b: Uint8Array, sep = ""): string {
+/** Bytes as lowercase hex (checksums, key ids), optionally separated. */
+export function toHex(b: Uint8Array, sep = ""): string {
   const parts: string[] = [];
   for (let i = 0; i < b.length; i++) parts.push(hex8(b[i]));
   return parts.join(sep);

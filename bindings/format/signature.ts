@@ -16,7 +16,7 @@
  * ```
  */
 import { EdgennError } from "../errors.js";
-import { checkEnnEnvelope, ENN_MAGIC, ENN_PREFIX_BYTES, ENN_SIG_ALGORITHMS, ENN_SIG_FIXED_BYTES, ENN_SIG_MAGIC } from "./enn.js";
+import { checkEnnEnvelope, toHex, ENN_MAGIC, ENN_PREFIX_BYTES, ENN_SIG_ALGORITHMS, ENN_SIG_FIXED_BYTES, ENN_SIG_MAGIC } from "./enn.js";
 
 export type SigningAlgorithm = "ECDSA-P256" | "Ed25519";
 
@@ -126,7 +126,7 @@ export async function signEnn(bytes: Uint8Array, privateKeyPem: string): Promise
  */
 export async function verifyEnn(bytes: Uint8Array, publicKeys: string | readonly string[]): Promise<EnnVerifyResult> {
   const env = checkEnnEnvelope(bytes);
-  const checksum = hex(env.checksum);
+  const checksum = toHex(env.checksum);
   const pems = typeof publicKeys === "string" ? [publicKeys] : Array.isArray(publicKeys) ? publicKeys : undefined;
   if (!pems || pems.length === 0) throw new EdgennError("BAD_INPUT", "verify: give at least one public key (SPKI PEM string)");
   const trusted = await Promise.all(
@@ -232,7 +232,7 @@ async function keyIdBytes(spki: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await subtle().digest("SHA-256", buf(spki)));
 }
 async function keyIdOf(spki: Uint8Array): Promise<string> {
-  return hex(await keyIdBytes(spki));
+  return toHex(await keyIdBytes(spki));
 }
 
 function toPem(label: string, der: Uint8Array): string {
@@ -249,8 +249,3 @@ function buf(u: Uint8Array): ArrayBuffer {
   return copy.buffer;
 }
 
-function hex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += b[i].toString(16).padStart(2, "0");
-  return s;
-}

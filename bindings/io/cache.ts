@@ -10,6 +10,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js";
 import { EdgennError } from "../errors.js";
+import { toHex } from "../format/enn.js";
 
 export interface CacheOptions {
   /** Node/Bun: the directory (default $XDG_CACHE_HOME/edgenn or ~/.cache/edgenn). */
@@ -21,7 +22,6 @@ export interface CacheEntry { url: string; bytes: number; sha256: string; etag?:
 
 export const RUNTIME_VERSION = "0.1.0";
 const META = "x-edgenn-sha256", STORED = "x-edgenn-stored";
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const g = globalThis as any;
 
 interface Store {
@@ -45,7 +45,7 @@ async function cacheApiStore(name: string): Promise<Store> {
       return { bytes, entry: entryOf(url, r, bytes.length) };
     },
     async put(url, bytes, etag) {
-      const headers: Record<string, string> = { [META]: hex(sha256(bytes)), [STORED]: new Date().toISOString(), "content-type": "application/octet-stream" };
+      const headers: Record<string, string> = { [META]: toHex(sha256(bytes)), [STORED]: new Date().toISOString(), "content-type": "application/octet-stream" };
       if (etag) headers.etag = etag;
       await cache.put(url, new Response(bytes as BufferSource, { headers }));
     },
@@ -68,7 +68,7 @@ async function directoryStore(dir: string): Promise<Store> {
   const fs = await import(/* @vite-ignore */ ["node", "fs/promises"].join(":"));
   const path = await import(/* @vite-ignore */ ["node", "path"].join(":"));
   await fs.mkdir(dir, { recursive: true });
-  const file = (url: string) => path.join(dir, hex(sha256(new TextEncoder().encode(url))).slice(0, 32));
+  const file = (url: string) => path.join(dir, toHex(sha256(new TextEncoder().encode(url))).slice(0, 32));
   const readMeta = async (f: string): Promise<CacheEntry | undefined> => {
     try { return JSON.parse(await fs.readFile(`${f}.json`, "utf8")); } catch { return undefined; }
   };
@@ -80,7 +80,7 @@ async function directoryStore(dir: string): Promise<Store> {
     },
     async put(url, bytes, etag) {
       const f = file(url);
-      const entry: CacheEntry = { url, bytes: bytes.length, sha256: hex(sha256(bytes)), ...(etag ? { etag } : {}), stored: new Date().toISOString() };
+      const entry: CacheEntry = { url, bytes: bytes.length, sha256: toHex(sha256(bytes)), ...(etag ? { etag } : {}), stored: new Date().toISOString() };
       // Bytes first, then the metadata: a crash in between leaves an entry without metadata, which is ignored.
       await fs.writeFile(`${f}.bin.tmp`, bytes);
       await fs.rename(`${f}.bin.tmp`, `${f}.bin`);
@@ -116,7 +116,7 @@ export async function openStore(options: CacheOptions = {}): Promise<Store> {
 export async function cachedFetch(url: string, options: CacheOptions = {}, signal?: AbortSignal): Promise<Uint8Array> {
   const store = await openStore(options);
   let hit = await store.get(url);
-  if (hit && hex(sha256(hit.bytes)) !== hit.entry.sha256) {
+  if (hit && toHex(sha256(hit.bytes)) !== hit.entry.sha256) {
     await store.remove(url); // damaged or tampered with: never used
     hit = undefined;
   }
