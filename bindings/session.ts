@@ -11,7 +11,7 @@ import { decryptModel, isEncryptedModel, type ModelKey } from "./format/encrypt.
 import { readEnnStream } from "./format/enn-stream.js";
 import { verifyEnnOrThrow, type EnnVerifyResult } from "./format/signature.js";
 import { cachedFetch, type CacheOptions } from "./io/cache.js";
-import { aborted, openSource, peek, readAll, type ModelSource } from "./io/source.js";
+import { aborted, openSource, peek, readAll, readSource, toUrl, type ModelSource } from "./io/source.js";
 import { graphToJson, parseGraph, type Constant, type DType, type Graph } from "./ir/graph.js";
 import { fuse, type FusionReport } from "./ir/passes.js";
 import { valueTypes } from "./ops/dtypes.js";
@@ -20,7 +20,7 @@ import { createArgs, feedData, unravel, fetchList, fillOutput, outputMetadata, t
 import { makePlan, runPlan, type Plan, type PlanRuntime } from "./plan/plan.js";
 import { RecurrentStream, streamingGraph } from "./stream.js";
 import { describe, Tensor } from "./tensor.js";
-import { instantiateKernels, readSource, toUrl, type Variant, type WasmOptions } from "./wasm/loader.js";
+import { instantiateKernels, type Variant, type WasmOptions } from "./wasm/loader.js";
 import { alignUp, ALIGN, LinearMemory } from "./wasm/memory.js";
 
 /** Resource limits, checked before anything is allocated; raise them for trusted large models. */
