@@ -9,8 +9,18 @@ import commonjs from "@rollup/plugin-commonjs";
 
 rmSync("dist/bundle", { recursive: true, force: true }); // no stale chunks from earlier builds
 
-export default {
-  input: "dist/index.js",
-  output: { dir: "dist/bundle", format: "es", entryFileNames: "edgenn.js", chunkFileNames: "edgenn-[name].js", sourcemap: true },
-  plugins: [nodeResolve({ browser: true }), commonjs(), terser({ ecma: 2020, module: true, keep_classnames: true })],
-};
+const plugins = () => [nodeResolve({ browser: true }), commonjs(), terser({ ecma: 2020, module: true, keep_classnames: true })];
+export default [
+  {
+    input: "dist/index.js",
+    output: { dir: "dist/bundle", format: "es", entryFileNames: "edgenn.js", chunkFileNames: "edgenn-[name].js", sourcemap: true },
+    plugins: plugins(),
+  },
+  // loadInWorker's worker: a few lines that import the runtime bundle beside it (one download, cached).
+  {
+    input: "dist/edgenn-worker.js",
+    external: (id) => /(^|\/)index\.js$/.test(id),
+    output: { file: "dist/bundle/edgenn-worker.js", format: "es", paths: () => "./edgenn.js", sourcemap: true },
+    plugins: plugins(),
+  },
+];
