@@ -15,7 +15,7 @@ async function port(): Promise<Port> {
   if (typeof g.postMessage === "function" && "onmessage" in g) {
     return { post: (m, t) => g.postMessage(m, t ?? []), listen: (on) => { g.onmessage = (e: MessageEvent) => on(e.data); } };
   }
-  const name = "node:worker_threads"; // in a variable so bundlers leave it alone
+  const name = ["node", "worker_threads"].join(":"); // computed, so bundlers (and terser) leave it alone
   const { parentPort } = await import(/* @vite-ignore */ name);
   if (!parentPort) throw new Error("edgenn-worker.js must run as a worker (see loadInWorker)");
   return { post: (m, t) => parentPort.postMessage(m, t ?? []), listen: (on) => parentPort.on("message", on) };

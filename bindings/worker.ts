@@ -48,7 +48,7 @@ async function startWorker(given?: Worker): Promise<Endpoint> {
     };
   }
   if (g.process?.versions?.node) {
-    const name = "node:worker_threads"; // in a variable so bundlers leave it alone
+    const name = ["node", "worker_threads"].join(":"); // computed, so bundlers (and terser) leave it alone
     const { Worker: NodeWorker } = await import(/* @vite-ignore */ name);
     // None of this process's Node options: the worker needs none, and some stop it starting (--input-type of a
     // script given with -e). V8 flags (--experimental-wasm-relaxed-simd) are process-wide and reach it anyway.
