@@ -34,9 +34,15 @@ interface Endpoint { post(msg: FromPage): void; listen(on: (msg: ToPage) => void
 
 async function startWorker(given?: Worker): Promise<Endpoint> {
   const g = globalThis as any;
-  const url = new URL("./edgenn-worker.js", import.meta.url);
+  const url = () => {
+    try {
+      return new URL("./edgenn-worker.js", import.meta.url);
+    } catch {
+      throw new EdgennError("UNSUPPORTED", "loadInWorker: this runtime gives modules no URL, so edgenn-worker.js cannot be found: pass options.worker");
+    }
+  };
   if (given || typeof g.Worker === "function") {
-    const w: Worker = given ?? new g.Worker(url, { type: "module" });
+    const w: Worker = given ?? new g.Worker(url(), { type: "module" });
     return {
       post: (m) => w.postMessage(m),
       listen: (on, died) => {
@@ -52,7 +58,7 @@ async function startWorker(given?: Worker): Promise<Endpoint> {
     const { Worker: NodeWorker } = await import(/* @vite-ignore */ name);
     // None of this process's Node options: the worker needs none, and some stop it starting (--input-type of a
     // script given with -e). V8 flags (--experimental-wasm-relaxed-simd) are process-wide and reach it anyway.
-    const w = new NodeWorker(url, { execArgv: [] });
+    const w = new NodeWorker(url(), { execArgv: [] });
     return {
       post: (m) => w.postMessage(m),
       listen: (on, died) => {
