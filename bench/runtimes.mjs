@@ -1,26 +1,86 @@
 // What relaxed SIMD gains in each runtime that enables it (issue 6): the DNA CNN and the ECG LSTM, median ms of
-// the SIMD-128 build and the relaxed build in Node (with --experimental-wasm-relaxed-simd), Deno and Bun (on by
-// default there). One process per runtime, run one after another; ratios are within a runtime.
+// the SIMD-128 build and the relaxed build (bench/workload.mjs) in Node (with --experimental-wasm-relaxed-simd),
+// Deno and Bun (on by default there), and in headless Chromium and Firefox ESR (bench/browser-page.html with the
+// one-file bundle), plus each browser's cold start (page load -> first result of the default model).
+// One runtime after another; ratios are within a runtime, the builds interleaved.
 //   node bench/runtimes.mjs        (after npm run build; makes test/runtimes/fixtures.json if missing)
+// Exits 1 if a browser is missing or fails, after printing what the other runtimes measured.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CHROMIUM, FIREFOX, missingBrowser, withChromium, withFirefox } from "../test/browser/browsers.mjs";
+import { startServer } from "../test/browser/server.mjs";
 import { haveFixtures, makeFixtures } from "../test/runtimes/fixtures.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const workload = join(root, "bench/runtime-workload.mjs");
 const bin = (name) => join(root, "node_modules/.bin", name);
+const COLD_STARTS = 5;
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const version = (cmd) => execFileSync(cmd, ["--version"], { encoding: "utf8" }).trim().split("\n")[0];
 if (!haveFixtures()) await makeFixtures();
+
+const rows = [];
+const addRows = (runtime, r) => {
+  for (const [model, t] of Object.entries(r.models)) rows.push({ runtime, model, simd: t.simd, relaxed: t.relaxed, gain: t.relaxed ? +(t.simd / t.relaxed).toFixed(2) : undefined });
+};
+const uptime = () => execFileSync("uptime", { encoding: "utf8" }).trim();
+console.log(`start: ${uptime()}`);
+
 const runtimes = [
   ["node 20", process.execPath, ["--experimental-wasm-relaxed-simd", workload]],
   ["deno", bin("deno"), ["run", "--no-prompt", "--no-lock", `--allow-read=${root}`, workload]],
   ["bun", bin("bun"), [workload]],
 ];
-const rows = [];
 for (const [name, cmd, args] of runtimes) {
   const env = { ...process.env, DENO_DIR: join(root, "node_modules/.cache/deno"), NO_COLOR: "1" };
-  const r = JSON.parse(execFileSync(cmd, args, { cwd: root, env, encoding: "utf8" }).trim().split("\n").at(-1));
-  for (const [model, t] of Object.entries(r.models)) rows.push({ runtime: name, model, simd: t.simd, relaxed: t.relaxed, gain: t.relaxed ? +(t.simd / t.relaxed).toFixed(2) : undefined });
+  console.log(`${name}: ${name === "node 20" ? process.version : version(cmd)}`);
+  addRows(name, JSON.parse(execFileSync(cmd, args, { cwd: root, env, encoding: "utf8" }).trim().split("\n").at(-1)));
 }
+
+/** window.__result of bench/browser-page.html?query; throws on a page error. */
+async function visit(page, errors, server, query) {
+  await page.goto(`${server.url}bench/browser-page.html?${query}`);
+  const r = await page.evaluate(() => window.__result);
+  if (r.error || errors.length) throw new Error(`bench/browser-page.html?${query}: ${r.error ?? ""}\n${r.stack ?? ""}${errors.join("\n")}`);
+  return r;
+}
+
+const colds = [];
+const failed = [];
+// COOP/COEP: cross-origin isolation gives the page a finer clock (Firefox otherwise rounds to 1 ms).
+const server = await startServer({ isolate: true });
+try {
+  for (const [name, path, withBrowser] of [["chromium", CHROMIUM, withChromium], ["firefox-esr", FIREFOX, withFirefox]]) {
+    const missing = missingBrowser(path);
+    if (missing) { failed.push(`${name} SKIPPED: ${missing}`); continue; }
+    const label = `${name} ${version(path).match(/\d+/)[0]}`;
+    console.log(`${name}: ${version(path)}`);
+    try {
+      await withBrowser(async (page, errors) => {
+        const starts = [];
+        for (let i = 0; i < COLD_STARTS; i++) starts.push(await visit(page, errors, server, "cold"));
+        colds.push({ label, starts });
+        const r = await visit(page, errors, server, "runs=25");
+        console.log(`${name}: features ${JSON.stringify(r.features)}, performance.now() step ${r.clockStepMs} ms, crossOriginIsolated ${r.crossOriginIsolated}`);
+        addRows(label, r);
+      });
+    } catch (e) {
+      failed.push(`${name} FAILED: ${e.stack ?? e}`);
+    }
+  }
+} finally {
+  await server.close();
+}
+
+console.log(`end: ${uptime()}\n`);
 console.log("| runtime | model | SIMD-128 ms | relaxed ms | relaxed speed-up |\n|---|---|--:|--:|--:|");
 for (const r of rows) console.log(`| ${r.runtime} | ${r.model} | ${r.simd} | ${r.relaxed ?? "–"} | ${r.gain ? `${r.gain}x` : "–"} |`);
+console.log(`\nCold start, default model (wdbc-mlp.enn): ms from navigation start, median of ${COLD_STARTS} page loads (first load after launch)\n`);
+console.log("| browser | build | bundle imported | model loaded | first result |\n|---|---|--:|--:|--:|");
+const ms = (starts, key) => `${median(starts.map((s) => s[key])).toFixed(1)} (${starts[0][key].toFixed(1)})`;
+for (const { label, starts } of colds) console.log(`| ${label} | ${starts[0].variant} | ${ms(starts, "imported")} | ${ms(starts, "loaded")} | ${ms(starts, "firstResult")} |`);
+if (failed.length) {
+  console.error(`\n${failed.join("\n")}`);
+  process.exitCode = 1;
+}
