@@ -34,4 +34,4 @@ async function timing() {
 }
 
 window.__result = (params.has("cold") ? coldStart() : timing()).catch((e) => ({ error: String(e), stack: e?.stack }));
-window.__result.then((r) => { document.getElementById("out").textContent = JSON.stringify(r, null, 2); });
+window.__result.then((r) => { document.body.textContent = JSON.stringify(r); }); // for a look by hand
