@@ -1,6 +1,6 @@
 // bench/runtimes.mjs in a browser, with the one-file bundle. window.__result is a promise of the answer.
 //   ?cold       page load -> first result of the default model (ms since navigation start, by the page's own clock)
-//   ?runs=N     bench/workload.mjs on the fixture models (test/runtimes/fixtures.json), N samples per build
+//   ?time       bench/workload.mjs on the fixture models (test/runtimes/fixtures.json); &runs=N for N samples per build
 import * as edgenn from "../dist/bundle/edgenn.js";
 
 const params = new URLSearchParams(location.search);
@@ -29,8 +29,7 @@ function clockStep() {
 async function timing() {
   const fixtures = await (await fetch("/test/runtimes/fixtures.json")).json();
   const { timeFixtures } = await import("./workload.mjs");
-  const runs = Number(params.get("runs") ?? 25);
-  return { ...await timeFixtures(fixtures, edgenn, { runs }), clockStepMs: clockStep(), crossOriginIsolated: self.crossOriginIsolated };
+  return { ...await timeFixtures(fixtures, edgenn, { runs: Number(params.get("runs")) || undefined }), clockStepMs: clockStep(), crossOriginIsolated: self.crossOriginIsolated };
 }
 
 window.__result = (params.has("cold") ? coldStart() : timing()).catch((e) => ({ error: String(e), stack: e?.stack }));

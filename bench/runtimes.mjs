@@ -2,7 +2,7 @@
 // the SIMD-128 build and the relaxed build (bench/workload.mjs) in Node (with --experimental-wasm-relaxed-simd),
 // Deno and Bun (on by default there), and in headless Chromium and Firefox ESR (bench/browser-page.html with the
 // one-file bundle), plus each browser's cold start (page load -> first result of the default model).
-// One runtime after another; ratios are within a runtime, the builds interleaved.
+// One runtime after another; ratios are within a runtime: the median of simd/relaxed over interleaved samples.
 //   node bench/runtimes.mjs        (after npm run build; makes test/runtimes/fixtures.json if missing)
 // Exits 1 if a browser is missing or fails, after printing what the other runtimes measured.
 import { execFileSync } from "node:child_process";
@@ -22,7 +22,7 @@ if (!haveFixtures()) await makeFixtures();
 
 const rows = [];
 const addRows = (runtime, r) => {
-  for (const [model, t] of Object.entries(r.models)) rows.push({ runtime, model, simd: t.simd, relaxed: t.relaxed, gain: t.relaxed ? +(t.simd / t.relaxed).toFixed(2) : undefined });
+  for (const [model, t] of Object.entries(r.models)) rows.push({ runtime, model, ...t });
 };
 const uptime = () => execFileSync("uptime", { encoding: "utf8" }).trim();
 console.log(`start: ${uptime()}`);
@@ -61,7 +61,7 @@ try {
         const starts = [];
         for (let i = 0; i < COLD_STARTS; i++) starts.push(await visit(page, errors, server, "cold"));
         colds.push({ label, starts });
-        const r = await visit(page, errors, server, "runs=25");
+        const r = await visit(page, errors, server, "time");
         console.log(`${name}: features ${JSON.stringify(r.features)}, performance.now() step ${r.clockStepMs} ms, crossOriginIsolated ${r.crossOriginIsolated}`);
         addRows(label, r);
       });
@@ -75,7 +75,7 @@ try {
 
 console.log(`end: ${uptime()}\n`);
 console.log("| runtime | model | SIMD-128 ms | relaxed ms | relaxed speed-up |\n|---|---|--:|--:|--:|");
-for (const r of rows) console.log(`| ${r.runtime} | ${r.model} | ${r.simd} | ${r.relaxed ?? "–"} | ${r.gain ? `${r.gain}x` : "–"} |`);
+for (const r of rows) console.log(`| ${r.runtime} | ${r.model} | ${r.simd} | ${r.relaxed ?? "–"} | ${r.gain ? `${r.gain.toFixed(2)}x` : "–"} |`);
 console.log(`\nCold start, default model (wdbc-mlp.enn): ms from navigation start, median of ${COLD_STARTS} page loads (first load after launch)\n`);
 console.log("| browser | build | bundle imported | model loaded | first result |\n|---|---|--:|--:|--:|");
 const ms = (starts, key) => `${median(starts.map((s) => s[key])).toFixed(1)} (${starts[0][key].toFixed(1)})`;

@@ -8,11 +8,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
  * Median ms per inference of each fixture model with each kernel build the engine supports (relaxed only where
- * features().relaxedSimd). Each build is first checked against onnxruntime-node's output. The builds take turns
- * sample by sample, so other jobs on the machine slow both alike. A sample is as many back-to-back runs as fill
+ * features().relaxedSimd), and the relaxed build's speed-up. Each build is first checked against onnxruntime-node's
+ * output. The builds take turns sample by sample, so other jobs on the machine slow both alike. A sample is as many back-to-back runs as fill
  * `sampleMs`: browsers coarsen performance.now() (100 µs in Chromium, 1 ms in Firefox unless cross-origin isolated).
  */
-export async function timeFixtures(fixtures, edgenn, { runs = 25, warmup = 5, sampleMs = 5 } = {}) {
+export async function timeFixtures(fixtures, edgenn, { runs = 51, warmup = 5, sampleMs = 5 } = {}) {
   const { load, Tensor, features } = edgenn;
   const variants = features().relaxedSimd ? ["simd", "relaxed"] : ["simd"];
   const out = { features: features(), models: {} };
@@ -45,6 +45,8 @@ export async function timeFixtures(fixtures, edgenn, { runs = 25, warmup = 5, sa
       out.models[f.name][v] = +median(ms[v]).toFixed(3);
       sessions[v].dispose();
     }
+    // Median of the per-sample ratios: neighbouring samples saw the same load, so this drifts less than the medians.
+    if (ms.relaxed) out.models[f.name].gain = +median(ms.simd.map((t, i) => t / ms.relaxed[i])).toFixed(3);
   }
   return out;
 }
