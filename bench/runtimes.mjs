@@ -59,7 +59,7 @@ try {
     console.log(`${name}: ${version(path)}`);
     try {
       // The first page load after launch is the cold start. Reloads in the same tab reuse a warm renderer process
-      // (everything is served no-store, yet they reach the first result 2-5x sooner), so they are shown apart.
+      // (everything is served no-store, yet they reach the first result 1.7-3.5x sooner), so they are shown apart.
       const cold = { label, fresh: [], reloads: [] };
       await withBrowser(async (page, errors) => {
         cold.fresh.push(await visit(page, errors, server, "cold"));
