@@ -74,9 +74,10 @@ export function f32_attention(batch: i32, heads: i32, sq: i32, skv: i32, d: i32,
         mx = max(mx, sc);
       }
       for (let j = len; j < skv; j++) st(s, j, 0);
+      // every key dropped (mx = -Inf): P = 0 and O = 0, not softmax's NaN
       let sum: f64 = 0;
-      if (mx != -Infinity) for (let j = 0; j < len; j++) { const e = Math.exp(<f64>(ld(s, j) - mx)); sum += e; st(s, j, <f32>e); }
-      const inv: f32 = sum > 0 ? <f32>(1 / sum) : 0; // every key dropped: P = 0, O = 0
+      for (let j = 0; j < len; j++) { const e = mx == -Infinity ? 0 : Math.exp(<f64>(ld(s, j) - mx)); sum += e; st(s, j, <f32>e); }
+      const inv: f32 = sum > 0 ? <f32>(1 / sum) : 0;
       for (let j = 0; j < len; j++) st(s, j, ld(s, j) * inv);
       for (let t = 0; t < dv; t++) st(oi, t, 0);
       for (let j = 0; j < len; j++) {
