@@ -17,3 +17,10 @@ export function heap_base(): usize {
 export function variant(): i32 {
   return 2;
 }
+
+// Op codes and limits the SIMD builds export as globals; v128-free, so taken from their files.
+export { UnaryOp } from "./eltwise/unary";
+export { BinaryOp, BINARY_MAX_RANK } from "./eltwise/binary";
+export { ReduceOp } from "./eltwise/reduce";
+export { COPY_MAX_RANK } from "./eltwise/copy";
+export { GATE_SIGMOID, GATE_HARD_SIGMOID } from "./rnn/rnn";

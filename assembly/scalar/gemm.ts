@@ -1,43 +1,56 @@
-// GEMM and the unpacked row product without SIMD. The "packed" B is plain: bias [n] (zeros when none), then
-// B [k][n] row-major. Rows of C accumulate over k in order (the SIMD builds' order, without their fusing).
+// GEMM and the unpacked row product without SIMD. The packed B is one panel per column: its bias (0 when none),
+// then its k values, so C[i][j] is a dot product of two contiguous runs, summed over k in order (the SIMD builds'
+// order, without their fusing).
 import { clampf, ld, st } from "./mem";
 
 export function f32_gemm_packed_size(k: i32, n: i32): i32 {
-  return n + k * n;
+  return n * (k + 1);
+}
+
+/** Float offset of B[kk][nn] in a packed B of k rows (kk = -1: the bias of column nn). */
+@inline export function gemm_packed_index(k: i32, kk: i32, nn: i32): i32 {
+  return nn * (k + 1) + kk + 1;
+}
+
+/** Packs B whose row kk = ko * k_inner + ki is read at b + 4*(ko*outer_stride + ki*inner_stride + col*col_stride). */
+export function gemm_pack(k: i32, k_inner: i32, n: i32, b: usize, outer_stride: i32, inner_stride: i32, col_stride: i32, bias: usize, packed: usize): void {
+  for (let j = 0; j < n; j++) {
+    st(packed, gemm_packed_index(k, -1, j), bias != 0 ? ld(bias, j) : 0);
+    for (let kk = 0; kk < k; kk++) {
+      const ko = kk / k_inner, ki = kk - ko * k_inner;
+      st(packed, gemm_packed_index(k, kk, j), ld(b, ko * outer_stride + ki * inner_stride + j * col_stride));
+    }
+  }
 }
 
 export function f32_gemm_pack(k: i32, n: i32, b: usize, b_row_stride: i32, b_col_stride: i32, bias: usize, packed: usize): void {
-  for (let j = 0; j < n; j++) st(packed, j, bias != 0 ? ld(bias, j) : 0);
-  for (let kk = 0; kk < k; kk++) {
-    for (let j = 0; j < n; j++) st(packed, n + kk * n + j, ld(b, kk * b_row_stride + j * b_col_stride));
-  }
+  gemm_pack(k, k, n, b, 0, b_row_stride, b_col_stride, bias, packed);
 }
 
 /** C[i][j] = clamp(bias[j] + sum_kk A[i][kk] * B[kk][j], out_min, out_max). */
 export function f32_gemm(m: i32, n: i32, k: i32, a: usize, a_row_stride: i32, packed: usize, c: usize, c_row_stride: i32,
   out_min: f32, out_max: f32): void {
-  const bmat = packed + (<usize>n << 2);
   for (let i = 0; i < m; i++) {
-    const ci = c + (<usize>(i * c_row_stride) << 2);
-    row_product(n, k, a + (<usize>(i * a_row_stride) << 2), bmat, n, ci, packed);
-    for (let j = 0; j < n; j++) st(ci, j, clampf(ld(ci, j), out_min, out_max));
+    const ai = a + (<usize>(i * a_row_stride) << 2), ci = c + (<usize>(i * c_row_stride) << 2);
+    for (let j = 0; j < n; j++) {
+      const col = packed + (<usize>gemm_packed_index(k, 0, j) << 2);
+      let s = ld(col, -1);
+      for (let kk = 0; kk < k; kk++) s += ld(ai, kk) * ld(col, kk);
+      st(ci, j, clampf(s, out_min, out_max));
+    }
   }
 }
 
-/** c[0..n) = init[0..n) (or 0 when init = 0) + sum_kk a[kk] * B[kk][0..n), B rows `b_row_stride` floats apart. */
-@inline function row_product(n: i32, k: i32, a: usize, b: usize, b_row_stride: i32, c: usize, init: usize): void {
-  for (let j = 0; j < n; j++) st(c, j, init != 0 ? ld(init, j) : 0);
-  for (let kk = 0; kk < k; kk++) {
-    const s = ld(a, kk), brow = b + (<usize>(kk * b_row_stride) << 2);
-    for (let j = 0; j < n; j++) st(c, j, ld(c, j) + s * ld(brow, j));
-  }
-}
-
-/** C = A·B, B row-major and unpacked (docs/kernels.md). */
+/** C = A·B, B row-major and unpacked (docs/kernels.md): rows of C accumulate over k in order. */
 export function f32_matmul_rows(m: i32, n: i32, k: i32, a: usize, a_row_stride: i32, b: usize, b_row_stride: i32,
   c: usize, c_row_stride: i32): void {
   for (let i = 0; i < m; i++) {
-    row_product(n, k, a + (<usize>(i * a_row_stride) << 2), b, b_row_stride, c + (<usize>(i * c_row_stride) << 2), 0);
+    const ai = a + (<usize>(i * a_row_stride) << 2), ci = c + (<usize>(i * c_row_stride) << 2);
+    for (let j = 0; j < n; j++) st(ci, j, 0);
+    for (let kk = 0; kk < k; kk++) {
+      const s = ld(ai, kk), brow = b + (<usize>(kk * b_row_stride) << 2);
+      for (let j = 0; j < n; j++) st(ci, j, ld(ci, j) + s * ld(brow, j));
+    }
   }
 }
 

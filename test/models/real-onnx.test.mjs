@@ -21,11 +21,11 @@ const tensorOf = (T, i) => (i.data instanceof BigInt64Array ? new T("int64", i.d
 const REL_TOL = 1e-4;
 
 const { dir, manifest } = ensureModels();
-/** EDGENN_MODELS=a,b limits the run to those models (npm run test:scalar: the small ones, on the scalar build). */
-const only = process.env.EDGENN_MODELS?.split(",");
+/** EDGENN_ONLY_MODELS=a,b limits the run to those models (npm run test:scalar: the small ones, on the scalar build). */
+const only = process.env.EDGENN_ONLY_MODELS?.split(",");
 
 for (const name of only ?? EXPECTED) {
-  assert.ok(EXPECTED.includes(name), `EDGENN_MODELS names an unknown model: ${name}`);
+  assert.ok(EXPECTED.includes(name), `EDGENN_ONLY_MODELS names an unknown model: ${name}`);
   test(`${name}: imports from ONNX and matches onnxruntime within ${REL_TOL} * max(1, max |ort|)`, async () => {
     const m = manifest.models[name];
     assert.ok(m, `${name} is in the model manifest`);
