@@ -27,14 +27,14 @@ const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** Serves the repo with `serverOptions`, opens the test page in a fresh Chromium profile, returns window.__result. */
-async function runPage(serverOptions = {}, pagePath = "test/browser/page.html") {
+async function runPage(serverOptions = {}, pagePath = "test/browser/page.html", extraArgs = []) {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (as root; .ci/run does this)`);
   assert.ok(existsSync(new URL("../dist/bundle/edgenn.js", import.meta.url)), "dist/bundle/edgenn.js is missing: run npm run build");
   const server = await startServer(serverOptions);
   try {
     const profile = mkdtempSync(join(tmpdir(), "edgenn-chromium-"));
     try {
-      const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
+      const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...ARGS, ...extraArgs], timeout: 60_000 });
       try {
         const page = ctx.pages()[0] ?? await ctx.newPage();
         const errors = [];
@@ -83,6 +83,21 @@ test("Firefox ESR: the bundle loads the default model by URL and matches tfjs wi
   assert.ok(r.ok && r.maxDiff <= 1e-5, `max |diff| ${r.maxDiff} > 1e-5`);
   assert.equal(r.variant, "relaxed", `Firefox ESR supports relaxed SIMD, but the ${r.variant} build was used`);
   assertModels("Firefox", r);
+  assert.equal(r.streaming, "ok");
+  assert.deepEqual(errors, []);
+});
+
+// Firefox ESR 153 has no javascript.options.wasm_simd pref any more (only wasm_relaxed_simd and wasm_simd_avx): wasm
+// SIMD cannot be switched off there. V8 without SSE4.1 has none (as on a CPU without it), so Chromium is the browser
+// without SIMD.
+test("Chromium with --js-flags=--no-enable-sse4-1: no wasm SIMD, the scalar build, the same answers", { timeout: 120_000 }, async () => {
+  const { result: r, errors } = await runPage({}, "test/browser/page.html", ["--js-flags=--no-enable-sse4-1"]);
+  assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
+  assert.deepEqual(r.features, { simd: false, relaxedSimd: false }, "the flag no longer turns wasm SIMD off in this Chromium: the scalar fallback is not tested");
+  assert.equal(r.variant, "scalar");
+  assert.equal(r.n, 114);
+  assert.ok(r.ok && r.maxDiff <= 1e-5, `max |diff| ${r.maxDiff} > 1e-5`);
+  assertModels("Chromium without SIMD", r);
   assert.equal(r.streaming, "ok");
   assert.deepEqual(errors, []);
 });
@@ -137,7 +152,7 @@ async function onlineThenOffline(pagePath, read) {
   const server = await startServer();
   const profile = mkdtempSync(join(tmpdir(), "edgenn-chromium-"));
   try {
-    const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
+    const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...ARGS, ...extraArgs], timeout: 60_000 });
     try {
       const page = ctx.pages()[0] ?? await ctx.newPage();
       const visit = async () => { await page.goto(`${server.url}${pagePath}`); return read(page); };

@@ -21,11 +21,7 @@ const tensorOf = (T, i) => (i.data instanceof BigInt64Array ? new T("int64", i.d
 const REL_TOL = 1e-4;
 
 const { dir, manifest } = ensureModels();
-/** EDGENN_ONLY_MODELS=a,b limits the run to those models (npm run test:scalar: the small ones, on the scalar build). */
-const only = process.env.EDGENN_ONLY_MODELS?.split(",");
-
-for (const name of only ?? EXPECTED) {
-  assert.ok(EXPECTED.includes(name), `EDGENN_ONLY_MODELS names an unknown model: ${name}`);
+for (const name of EXPECTED) {
   test(`${name}: imports from ONNX and matches onnxruntime within ${REL_TOL} * max(1, max |ort|)`, async () => {
     const m = manifest.models[name];
     assert.ok(m, `${name} is in the model manifest`);
