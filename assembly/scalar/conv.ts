@@ -1,7 +1,8 @@
 // Convolutions without SIMD, NHWC, direct (no im2col, no Winograd). Packed weights are the bias [cout] (zeros when
-// none) followed by the weights reordered to [cout][kh][kw][cin/groups], so the innermost loop walks input channels,
-// contiguous in both the image and the weights. The Winograd entry points take the same layout and compute the
-// same direct convolution (their packed size is the direct one: no 4x). Depthwise: bias [c], then [kh][kw][c].
+// none) followed by the weights reordered to [groups][kh][kw][cin/groups][cout/groups]: each input value of a tap
+// is multiplied into a contiguous run of output channels, accumulated in the output pixel itself. The Winograd
+// entry points take the same layout and compute the same direct convolution (their packed size is the direct one:
+// no 4x). Depthwise: bias [c], then [kh][kw][c].
 import { tap_hi, tap_lo } from "../conv/util";
 import { clampf, ld, st } from "./mem";
 
@@ -11,11 +12,12 @@ export function f32_conv2d_packed_size(kh: i32, kw: i32, cin: i32, cout: i32, gr
 
 /** w [cout][cin/groups][kh][kw] (ONNX OIHW), bias [cout] or 0. */
 export function f32_conv2d_pack(kh: i32, kw: i32, cin: i32, cout: i32, groups: i32, w: usize, bias: usize, packed: usize): void {
-  const cin_g = cin / groups, taps = kh * kw;
+  const cin_g = cin / groups, cout_g = cout / groups, taps = kh * kw;
   for (let o = 0; o < cout; o++) st(packed, o, bias != 0 ? ld(bias, o) : 0);
   for (let o = 0; o < cout; o++) {
-    for (let t = 0; t < taps; t++) {
-      for (let ci = 0; ci < cin_g; ci++) st(packed, cout + (o * taps + t) * cin_g + ci, ld(w, (o * cin_g + ci) * taps + t));
+    const g = o / cout_g, co = o - g * cout_g;
+    for (let ci = 0; ci < cin_g; ci++) for (let t = 0; t < taps; t++) {
+      st(packed, cout + ((g * taps + t) * cin_g + ci) * cout_g + co, ld(w, (o * cin_g + ci) * taps + t));
     }
   }
 }
@@ -34,16 +36,20 @@ export function f32_conv2d(n: i32, ih: i32, iw: i32, cin: i32, oh: i32, ow: i32,
     for (let ox = 0; ox < ow; ox++) {
       const x0 = ox * sw - pad_left, tx0 = tap_lo(x0, dw), tx1 = tap_hi(x0, kw, dw, iw);
       const out = output + (<usize>(((b * oh + oy) * ow + ox) * cout) << 2);
-      for (let o = 0; o < cout; o++) {
-        const g = o / cout_g;
-        let s = ld(packed, o);
-        for (let ty = ty0; ty < ty1; ty++) for (let tx = tx0; tx < tx1; tx++) {
-          const xp = input + (<usize>(((b * ih + y0 + ty * dh) * iw + x0 + tx * dw) * cin + g * cin_g) << 2);
-          const wp = weights + (<usize>((o * taps + ty * kw + tx) * cin_g) << 2);
-          for (let ci = 0; ci < cin_g; ci++) s += ld(xp, ci) * ld(wp, ci);
+      memory.copy(out, packed, <usize>cout << 2); // the bias
+      for (let ty = ty0; ty < ty1; ty++) for (let tx = tx0; tx < tx1; tx++) {
+        const xp = input + (<usize>(((b * ih + y0 + ty * dh) * iw + x0 + tx * dw) * cin) << 2);
+        for (let g = 0; g < groups; g++) {
+          const og = out + (<usize>(g * cout_g) << 2);
+          let wp = weights + (<usize>((g * taps + ty * kw + tx) * cin_g * cout_g) << 2);
+          for (let ci = 0; ci < cin_g; ci++) {
+            const v = ld(xp, g * cin_g + ci);
+            for (let co = 0; co < cout_g; co++) st(og, co, ld(og, co) + v * ld(wp, co));
+            wp += <usize>cout_g << 2;
+          }
         }
-        st(out, o, clampf(s, out_min, out_max));
       }
+      for (let o = 0; o < cout; o++) st(out, o, clampf(ld(out, o), out_min, out_max));
     }
   }
 }
