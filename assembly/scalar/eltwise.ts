@@ -1,7 +1,7 @@
 // Element-wise kernels without SIMD (docs/kernels.md, "Element-wise"): the op codes of assembly/eltwise/, the
 // transcendental ones through f64 (scalar/math.ts).
 import { clampf, ld, ldi, max_skip_nan, st } from "./mem";
-import { erf64, gelu64, gelu_tanh64, sigmoid64, softplus64 } from "./math";
+import { erf64, gated, gelu64, gelu_tanh64, sigmoid64, softplus64 } from "./math";
 
 @inline function unary_op(op: i32, v: f32, alpha: f32, beta: f32): f32 {
   const x = <f64>v;
@@ -13,7 +13,7 @@ import { erf64, gelu64, gelu_tanh64, sigmoid64, softplus64 } from "./math";
     case 5: return <f32>Math.tanh(x);
     case 6: return <f32>gelu64(x);
     case 7: return <f32>gelu_tanh64(x);
-    case 8: return <f32>(x * sigmoid64(x));
+    case 8: return <f32>gated(x, sigmoid64(x));
     case 9: return clampf(v * alpha + beta, 0, 1);
     case 10: { const xc = v < -4 ? <f32>-4 : v; return xc * clampf(xc * <f32>(1.0 / 6.0) + 0.5, 0, 1); }
     case 11: return <f32>Math.exp(x);
