@@ -152,7 +152,7 @@ async function onlineThenOffline(pagePath, read) {
   const server = await startServer();
   const profile = mkdtempSync(join(tmpdir(), "edgenn-chromium-"));
   try {
-    const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...ARGS, ...extraArgs], timeout: 60_000 });
+    const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
     try {
       const page = ctx.pages()[0] ?? await ctx.newPage();
       const visit = async () => { await page.goto(`${server.url}${pagePath}`); return read(page); };
