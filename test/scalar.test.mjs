@@ -122,6 +122,16 @@ test("backend is an alias of variant; unknown names are refused", async () => {
   await assert.rejects(load(model, { backend: "gpu" }), (e) => e.code === "BAD_INPUT" && /unknown kernel build 'gpu'/.test(e.message));
 });
 
+test("a scalar binary that is missing or broken is a clear error", async () => {
+  const model = join(root, "models/wdbc-mlp.enn");
+  await assert.rejects(load(model, { variant: "scalar", sources: { scalar: join(root, "no-such-edgenn-scalar.wasm") } }),
+    (e) => e.code === "BAD_INPUT" && /could not read .*no-such-edgenn-scalar\.wasm/.test(e.message));
+  await assert.rejects(load(model, { variant: "scalar", sources: { scalar: new Uint8Array([0, 97, 115, 109, 9]) } }),
+    (e) => e.code === "UNSUPPORTED" && /could not compile the scalar kernel build/.test(e.message));
+  await assert.rejects(load(model, { variant: "scalar", sources: { scalar: wasm("simd") } }),
+    (e) => /the scalar kernel source holds the simd build|could not compile the scalar/.test(e.message));
+});
+
 // Each SIMD build this engine runs against the scalar build on the small real models (where the engine has no SIMD,
 // npm run test:scalar compares the scalar build with onnxruntime instead).
 const { dir, manifest } = ensureModels();
