@@ -1,8 +1,8 @@
 // The same models give the same answers in Node, Deno, Bun and Cloudflare workerd: test/runtimes/smoke.mjs runs
 // the 114 held-out WDBC cases in each and must match tfjs within 1e-5, and a conv and an LSTM model (real PyTorch
 // exports as .enn, test/runtimes/fixtures.mjs) must match onnxruntime-node within 1e-4, on the kernel build each runtime should pick
-// (Deno, Bun: relaxed SIMD; Bun with relaxed SIMD switched off: the plain SIMD fallback; Bun with SIMD switched off:
-// the scalar build; workerd: per features()).
+// (Deno, Bun: relaxed SIMD; Bun with relaxed SIMD switched off: the plain SIMD fallback; Bun and Deno with SIMD
+// switched off: the scalar build; workerd: per features()).
 // The runtimes are devDependencies (node_modules/.bin); a missing one fails the test, it is not skipped.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -90,6 +90,13 @@ test("deno: relaxed SIMD, model and kernels read through the loader's file: path
   const env = childEnv({ DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(REPO, "node_modules/.cache/deno") });
   const result = await smokeIn(t, "deno", deno, ["run", "--no-prompt", "--no-lock", `--allow-read=${REPO}`, SMOKE], env);
   assertSmoke("deno", result, "relaxed");
+});
+
+test("deno with --v8-flags=--no-enable-sse4-1: V8 without wasm SIMD gets the scalar build", async (t) => {
+  const env = childEnv({ DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(REPO, "node_modules/.cache/deno") });
+  const result = await smokeIn(t, "deno (SIMD off)", binary("deno"), ["run", "--no-prompt", "--no-lock", "--v8-flags=--no-enable-sse4-1", `--allow-read=${REPO}`, SMOKE], env);
+  assert.deepEqual(result.features, { simd: false, relaxedSimd: false }, "the flag no longer turns wasm SIMD off in this Deno: the scalar fallback is not tested");
+  assertSmoke("deno (SIMD off)", result, "scalar");
 });
 
 test("bun: relaxed SIMD", async (t) => {
