@@ -1,5 +1,5 @@
-// What relaxed SIMD gains in each runtime that enables it (issue 6): the DNA CNN and the ECG LSTM, median ms of
-// the SIMD-128 build and the relaxed build (bench/workload.mjs) in Node (with --experimental-wasm-relaxed-simd),
+// What relaxed SIMD gains in each runtime that enables it, and what the scalar build costs (issue 6): the DNA CNN
+// and the ECG LSTM, median ms of the scalar, SIMD-128 and relaxed builds (bench/workload.mjs) in Node (with --experimental-wasm-relaxed-simd),
 // Deno and Bun (on by default there), and in headless Chromium and Firefox ESR (bench/browser-page.html with the
 // one-file bundle), plus each browser's cold start (page load -> first result of the default model).
 // One runtime after another; ratios are within a runtime: the median of simd/relaxed over interleaved samples.
@@ -79,8 +79,8 @@ try {
 }
 
 console.log(`end: ${uptime()}\n`);
-console.log("| runtime | model | SIMD-128 ms | relaxed ms | relaxed speed-up |\n|---|---|--:|--:|--:|");
-for (const r of rows) console.log(`| ${r.runtime} | ${r.model} | ${r.simd} | ${r.relaxed ?? "–"} | ${r.gain ? `${r.gain.toFixed(2)}x` : "–"} |`);
+console.log("| runtime | model | SIMD-128 ms | relaxed ms | relaxed speed-up | scalar ms | scalar / SIMD-128 |\n|---|---|--:|--:|--:|--:|--:|");
+for (const r of rows) console.log(`| ${r.runtime} | ${r.model} | ${r.simd} | ${r.relaxed ?? "–"} | ${r.gain ? `${r.gain.toFixed(2)}x` : "–"} | ${r.scalar} | ${r.scalarCost ? `${r.scalarCost.toFixed(1)}x` : "–"} |`);
 console.log(`\nCold start of the default model (wdbc-mlp.enn): ms from navigation start to each step, median of ${LAUNCHES} fresh browsers [range]; then the same page reloaded ${RELOADS} times in one browser\n`);
 console.log("| browser | build | bundle imported | model loaded | first result | reload: first result |\n|---|---|--:|--:|--:|--:|");
 const ms = (loads, key) => { const xs = loads.map((l) => l[key]); return `${median(xs).toFixed(0)} [${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}]`; };

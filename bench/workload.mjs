@@ -7,14 +7,15 @@ const fromBase64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
- * Median ms per inference of each fixture model with each kernel build the engine supports (relaxed only where
- * features().relaxedSimd), and the relaxed build's speed-up. Each build is first checked against onnxruntime-node's
+ * Median ms per inference of each fixture model with each kernel build the engine supports (scalar always, relaxed
+ * only where features().relaxedSimd), the relaxed build's speed-up and the scalar build's cost over SIMD-128. Each build is first checked against onnxruntime-node's
  * output. The builds take turns sample by sample, so other jobs on the machine slow both alike. A sample is as many back-to-back runs as fill
  * `sampleMs`: browsers coarsen performance.now() (100 µs in Chromium, 1 ms in Firefox unless cross-origin isolated).
  */
 export async function timeFixtures(fixtures, edgenn, { runs = 51, warmup = 5, sampleMs = 5 } = {}) {
   const { load, Tensor, features } = edgenn;
-  const variants = features().relaxedSimd ? ["simd", "relaxed"] : ["simd"];
+  // The scalar build (engines without SIMD) too: what it costs against SIMD-128.
+  const variants = ["scalar", ...(features().simd ? ["simd"] : []), ...(features().relaxedSimd ? ["relaxed"] : [])];
   const out = { features: features(), models: {} };
   for (const f of fixtures) {
     const feeds = { [f.input.name]: new Tensor("float32", Float32Array.from(f.input.data), f.input.dims) };
@@ -47,6 +48,7 @@ export async function timeFixtures(fixtures, edgenn, { runs = 51, warmup = 5, sa
     }
     // Median of the per-sample ratios: neighbouring samples saw the same load, so this drifts less than the medians.
     if (ms.relaxed) out.models[f.name].gain = +median(ms.simd.map((t, i) => t / ms.relaxed[i])).toFixed(3);
+    if (ms.simd) out.models[f.name].scalarCost = +median(ms.scalar.map((t, i) => t / ms.simd[i])).toFixed(2);
   }
   return out;
 }

@@ -17,10 +17,11 @@ import { Presets, SingleBar } from "cli-progress";
 import { importModel, InferenceSession, load, type LoadProgress } from "./session.js";
 import type { TensorLike } from "./ort.js";
 import { Tensor } from "./tensor.js";
+import { VARIANTS, type Variant } from "./wasm/loader.js";
 
 const root = new URL("../", import.meta.url);
 const USAGE = `usage: edgenn <command> [options]
-  demo [--model FILE] [--variant simd|relaxed]     evaluate the default model on its held-out cases
+  demo [--model FILE] [--variant relaxed|simd|scalar]     evaluate the default model on its held-out cases
   check MODEL                                      can edgenn run it? every unsupported op/attribute, by node
   inspect MODEL [--shape NAME=D,D,..] [--json]     inputs, outputs, operators, parameters, FLOPs, memory, metadata
   run MODEL --input NAME=FILE.npy ... [--output-dir DIR]
@@ -40,7 +41,7 @@ const USAGE = `usage: edgenn <command> [options]
   verify FILE --key public.pem [--key ...]         check an .enn file's signature: exit 0 if valid, 2 if not
 MODEL is a .enn file, an .onnx file or a TF.js model.json. inspect, run and bench take --key public.pem too
 (refuse the model unless it is signed by that key), --model-key FILE (an encrypted model's key) and
---variant simd|relaxed. Errors: one line, exit code 2.`;
+--variant relaxed|simd|scalar. Errors: one line, exit code 2.`;
 
 const bad = (msg: string) => new EdgennError("BAD_INPUT", msg);
 
@@ -56,8 +57,8 @@ async function main(argv: string[]): Promise<void> {
     },
   });
   const [command, file] = positionals;
-  const variant = values.variant as "simd" | "relaxed" | undefined;
-  if (variant !== undefined && variant !== "simd" && variant !== "relaxed") throw bad(`--variant must be simd or relaxed, got ${variant}`);
+  const variant = values.variant as Variant | undefined;
+  if (variant !== undefined && !VARIANTS.includes(variant)) throw bad(`--variant must be one of ${VARIANTS.join(", ")}, got ${variant}`);
   if (values.help || !command) return console.log(USAGE);
   if (command === "demo") return demo(values.model ?? new URL("models/wdbc-mlp.enn", root).pathname, variant);
   if (command === "keygen") return values.aes ? aesKeygen(values.out) : keygen(values.out, values.alg);
@@ -324,7 +325,7 @@ async function keygen(dir: string | undefined, alg: string | undefined): Promise
 }
 
 /** The default job: the breast-cancer classifier on the 114 held-out WDBC cases. */
-async function demo(modelPath: string, variant?: "simd" | "relaxed"): Promise<void> {
+async function demo(modelPath: string, variant?: Variant): Promise<void> {
   const t0 = performance.now();
   const session = await load(modelPath, { variant });
   const loadMs = performance.now() - t0;

@@ -25,7 +25,7 @@ export { cacheEntries, clearCache, type CacheEntry, type CacheOptions } from "./
 export { env, type Env, type LogLevel, type OrtSessionOptions, type ExecutionProvider, type TensorLike, type Fetches, type RunOptions, type ValueMetadata } from "./ort.js";
 export { Tensor, type DataType } from "./tensor.js";
 export { EdgennError, type ErrorCode } from "./errors.js";
-export { features, type Variant, type WasmOptions } from "./wasm/loader.js";
+export { features, VARIANTS, type Variant, type WasmOptions } from "./wasm/loader.js";
 export {
   sequential, Sequential, dense, conv2d, maxPool2d, globalAveragePool2d, flatten, activation,
   embedding, positionEmbedding, layerNorm, multiHeadAttention, transformerEncoderLayer, globalAveragePool1d,

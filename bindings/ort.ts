@@ -8,7 +8,7 @@ import { EdgennError } from "./errors.js";
 import type { Graph } from "./ir/graph.js";
 import { inferShapes } from "./ir/shapes.js";
 import { describe, Tensor, type DataType } from "./tensor.js";
-import type { Variant, WasmOptions } from "./wasm/loader.js";
+import { VARIANTS, type WasmOptions } from "./wasm/loader.js";
 
 export type LogLevel = "verbose" | "info" | "warning" | "error" | "fatal";
 type WasmPaths = string | URL | Record<string, string | URL>;
@@ -21,13 +21,13 @@ export interface Env {
   wasm: {
     /** Accepted, ignored: edgenn runs one thread per session. */
     numThreads?: number;
-    /** Accepted, ignored: edgenn always runs SIMD-128 kernels (relaxed SIMD where the engine has it). */
+    /** Accepted, ignored: edgenn picks its build itself (relaxed SIMD, SIMD-128, or scalar where the engine has no SIMD). */
     simd?: boolean;
     /** Accepted, ignored. */
     proxy?: boolean;
     /**
      * Where edgenn's kernel binaries are served: a prefix ("/assets/" + "edgenn-simd.wasm") or a map
-     * { "edgenn-simd.wasm": url, "edgenn-relaxed.wasm": url }. Other keys (ORT's own files) are ignored.
+     * { "edgenn-simd.wasm": url, "edgenn-relaxed.wasm": url, "edgenn-scalar.wasm": url }. Other keys (ORT's own files) are ignored.
      */
     wasmPaths?: WasmPaths;
     [knob: string]: unknown;
@@ -119,7 +119,7 @@ export function sessionOptions(o: OrtSessionOptions): WasmOptions & { maxPlans?:
   const locs = loc === undefined ? [] : typeof loc === "string" ? [loc] : Object.values(loc);
   const off = locs.find((l) => l !== "cpu" && l !== "cpu-pinned");
   if (off !== undefined) throw new EdgennError("UNSUPPORTED", `preferredOutputLocation '${off}' is not supported: edgenn's outputs are always on the CPU ('cpu')`);
-  return { variant: o.variant, sources: o.sources ?? wasmSources(), maxPlans: o.maxPlans };
+  return { variant: o.variant ?? o.backend, sources: o.sources ?? wasmSources(), maxPlans: o.maxPlans };
 }
 
 function warnOnce(msg: string): void {
@@ -133,7 +133,7 @@ function wasmSources(): WasmOptions["sources"] {
   const p = env.wasm.wasmPaths;
   if (p === undefined || p === null || p === "") return undefined;
   const sources: NonNullable<WasmOptions["sources"]> = {};
-  for (const v of ["simd", "relaxed"] as Variant[]) {
+  for (const v of VARIANTS) {
     const file = `edgenn-${v}.wasm`;
     const at = typeof p === "string" ? p + file : p instanceof URL ? new URL(file, p) : p[file];
     if (at !== undefined) sources[v] = locate(at);

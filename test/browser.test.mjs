@@ -22,7 +22,7 @@ function assertModels(label, r) {
 }
 
 /** Serves the repo with `serverOptions`, opens the test page in a fresh Chromium profile, returns window.__result. */
-async function runPage(serverOptions = {}, pagePath = "test/browser/page.html") {
+async function runPage(serverOptions = {}, pagePath = "test/browser/page.html", extraArgs = []) {
   assert.ok(existsSync(new URL("../dist/bundle/edgenn.js", import.meta.url)), "dist/bundle/edgenn.js is missing: run npm run build");
   const server = await startServer(serverOptions);
   try {
@@ -30,7 +30,7 @@ async function runPage(serverOptions = {}, pagePath = "test/browser/page.html") 
       await page.goto(`${server.url}${pagePath}`);
       await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 30_000 });
       return { result: await page.evaluate(() => window.__result), errors };
-    });
+    }, extraArgs);
   } finally {
     await server.close();
   }
@@ -60,6 +60,21 @@ test("Firefox ESR: the bundle loads the default model by URL and matches tfjs wi
   assert.equal(r.streaming, "ok");
   // Firefox also reports the deliberately missing worker script (assertModels' broken worker) as a page error.
   assert.deepEqual(errors.filter((e) => !e.includes("/no-such-worker.js")), []);
+});
+
+// Firefox ESR 153 has no javascript.options.wasm_simd pref any more (only wasm_relaxed_simd and wasm_simd_avx): wasm
+// SIMD cannot be switched off there. V8 without SSE4.1 has none (as on a CPU without it), so Chromium is the browser
+// without SIMD.
+test("Chromium with --js-flags=--no-enable-sse4-1: no wasm SIMD, the scalar build, the same answers", { timeout: 120_000 }, async () => {
+  const { result: r, errors } = await runPage({}, "test/browser/page.html", ["--js-flags=--no-enable-sse4-1"]);
+  assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
+  assert.deepEqual(r.features, { simd: false, relaxedSimd: false }, "the flag no longer turns wasm SIMD off in this Chromium: the scalar fallback is not tested");
+  assert.equal(r.variant, "scalar");
+  assert.equal(r.n, 114);
+  assert.ok(r.ok && r.maxDiff <= 1e-5, `max |diff| ${r.maxDiff} > 1e-5`);
+  assertModels("Chromium without SIMD", r);
+  assert.equal(r.streaming, "ok");
+  assert.deepEqual(errors, []);
 });
 
 test("Chromium: the bundle loads the default model by URL and matches tfjs within 1e-5 (relaxed SIMD)", { timeout: 120_000 }, async () => {

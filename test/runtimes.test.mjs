@@ -1,7 +1,8 @@
 // The same models give the same answers in Node, Deno, Bun and Cloudflare workerd: test/runtimes/smoke.mjs runs
 // the 114 held-out WDBC cases in each and must match tfjs within 1e-5, and a conv and an LSTM model (real PyTorch
 // exports as .enn, test/runtimes/fixtures.mjs) must match onnxruntime-node within 1e-4, on the kernel build each runtime should pick
-// (Deno, Bun: relaxed SIMD; Bun with relaxed SIMD switched off: the plain SIMD fallback; workerd: per features()).
+// (Deno, Bun: relaxed SIMD; Bun with relaxed SIMD switched off: the plain SIMD fallback; Bun and Deno with SIMD
+// switched off: the scalar build; workerd: per features()).
 // The runtimes are devDependencies (node_modules/.bin); a missing one fails the test, it is not skipped.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -80,7 +81,8 @@ test("node (this process): the smoke module, fed bytes", async (t) => {
   const reference = JSON.parse(readFileSync(join(REPO, "test/models/wdbc-reference.json"), "utf8"));
   const result = await runSmoke({ model: readFileSync(join(REPO, "models/wdbc-mlp.enn")), reference, fixtures });
   t.diagnostic(`node: ${JSON.stringify(result)}`);
-  assertSmoke("node", result, features().relaxedSimd ? "relaxed" : "simd");
+  const f = features();
+  assertSmoke("node", result, f.relaxedSimd ? "relaxed" : f.simd ? "simd" : "scalar");
 });
 
 test("deno: relaxed SIMD, model and kernels read through the loader's file: path", async (t) => {
@@ -88,6 +90,13 @@ test("deno: relaxed SIMD, model and kernels read through the loader's file: path
   const env = childEnv({ DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(REPO, "node_modules/.cache/deno") });
   const result = await smokeIn(t, "deno", deno, ["run", "--no-prompt", "--no-lock", `--allow-read=${REPO}`, SMOKE], env);
   assertSmoke("deno", result, "relaxed");
+});
+
+test("deno with --v8-flags=--no-enable-sse4-1: V8 without wasm SIMD gets the scalar build", async (t) => {
+  const env = childEnv({ DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(REPO, "node_modules/.cache/deno") });
+  const result = await smokeIn(t, "deno (SIMD off)", binary("deno"), ["run", "--no-prompt", "--no-lock", "--v8-flags=--no-enable-sse4-1", `--allow-read=${REPO}`, SMOKE], env);
+  assert.deepEqual(result.features, { simd: false, relaxedSimd: false }, "the flag no longer turns wasm SIMD off in this Deno: the scalar fallback is not tested");
+  assertSmoke("deno (SIMD off)", result, "scalar");
 });
 
 test("bun: relaxed SIMD", async (t) => {
@@ -99,6 +108,12 @@ test("bun with BUN_JSC_useWasmRelaxedSIMD=false: the plain SIMD fallback", async
   const result = await smokeIn(t, "bun (relaxed SIMD off)", binary("bun"), [SMOKE], childEnv({ BUN_JSC_useWasmRelaxedSIMD: "false" }));
   assert.equal(result.features?.relaxedSimd, false, "the env var no longer turns relaxed SIMD off in this Bun: the fallback is not tested");
   assertSmoke("bun (relaxed SIMD off)", result, "simd");
+});
+
+test("bun with BUN_JSC_useWasmSIMD=false: an engine without wasm SIMD gets the scalar build", async (t) => {
+  const result = await smokeIn(t, "bun (SIMD off)", binary("bun"), [SMOKE], childEnv({ BUN_JSC_useWasmSIMD: "false" }));
+  assert.deepEqual(result.features, { simd: false, relaxedSimd: false }, "the env var no longer turns SIMD off in this Bun: the scalar fallback is not tested");
+  assertSmoke("bun (SIMD off)", result, "scalar");
 });
 
 test("workerd: precompiled kernels through options.sources; compiling bytes is refused", async (t) => {

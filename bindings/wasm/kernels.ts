@@ -3,6 +3,7 @@ type Ptr = number;
 export interface KernelExports {
   memory: WebAssembly.Memory;
   heap_base(): Ptr;
+  /** 0 = SIMD-128, 1 = relaxed SIMD, 2 = scalar (no SIMD). */
   variant(): number;
   f32_gemm_packed_size(k: number, n: number): number;
   f32_gemm_pack(k: number, n: number, b: Ptr, bRowStride: number, bColStride: number, bias: Ptr, packed: Ptr): void;

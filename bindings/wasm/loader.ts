@@ -1,17 +1,22 @@
 /**
- * Finds, compiles and instantiates the kernel binary. Two builds of one source: "simd" (SIMD-128) and
- * "relaxed" (relaxed SIMD, fused multiply-add). The relaxed one is picked where the engine validates it.
- * Workers that forbid compiling wasm at run time (Cloudflare workerd) pass precompiled WebAssembly.Modules.
+ * Finds, compiles and instantiates the kernel binary. Three builds: "relaxed" (relaxed SIMD, fused multiply-add),
+ * "simd" (SIMD-128), both of one source (assembly/index.ts), and "scalar" (no SIMD, assembly/index-scalar.ts, for
+ * engines without wasm SIMD: Safari before 16.4, some web views, SIMD switched off). The best one the engine
+ * validates is picked, in that order. Workers that forbid compiling wasm at run time (Cloudflare workerd) pass
+ * precompiled WebAssembly.Modules.
  */
 import { EdgennError } from "../errors.js";
 import type { KernelExports } from "./kernels.js";
 import { readSource } from "../io/source.js";
 
-export type Variant = "simd" | "relaxed";
+export type Variant = "relaxed" | "simd" | "scalar";
+export const VARIANTS: readonly Variant[] = ["relaxed", "simd", "scalar"];
 export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | string;
 export interface WasmOptions {
-  /** Force a build; default: relaxed where supported, else simd. */
+  /** Force a build; default: the best the engine validates, relaxed, then simd, then scalar. */
   variant?: Variant;
+  /** Same as `variant` (the name issue 6 uses); `variant` wins when both are given. */
+  backend?: Variant;
   /** Where each build comes from; default: edgenn-<variant>.wasm next to this file. */
   sources?: Partial<Record<Variant, WasmSource>>;
   /**
@@ -33,14 +38,25 @@ export function features(): { simd: boolean; relaxedSimd: boolean } {
 
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
-/** Compiles (once per variant and source) and returns the module for the chosen variant. */
-export function kernelModule(opts: WasmOptions = {}): Promise<{ module: WebAssembly.Module; variant: Variant }> {
+/** The variant to load: the one asked for (refused if the engine cannot run it), else the best supported. */
+export function chooseVariant(opts: WasmOptions = {}): Variant {
+  const asked = opts.variant ?? opts.backend;
+  if (asked !== undefined && !VARIANTS.includes(asked)) {
+    throw new EdgennError("BAD_INPUT", `unknown kernel build '${asked}': expected one of ${VARIANTS.join(", ")}`);
+  }
   const f = features();
-  if (!f.simd) throw new EdgennError("UNSUPPORTED", "this WebAssembly engine has no SIMD-128 support, which edgenn requires");
-  const variant: Variant = opts.variant ?? (f.relaxedSimd ? "relaxed" : "simd");
-  if (variant === "relaxed" && !f.relaxedSimd) {
+  if (asked === "relaxed" && !f.relaxedSimd) {
     throw new EdgennError("UNSUPPORTED", "the relaxed-SIMD build was requested but this engine does not support relaxed SIMD (Node 20: run node with --experimental-wasm-relaxed-simd)");
   }
+  if (asked === "simd" && !f.simd) {
+    throw new EdgennError("UNSUPPORTED", "the SIMD-128 build was requested but this engine has no wasm SIMD; use the scalar build (variant: \"scalar\", the default here)");
+  }
+  return asked ?? (f.relaxedSimd ? "relaxed" : f.simd ? "simd" : "scalar");
+}
+
+/** Compiles (once per variant and source) and returns the module for the chosen variant. */
+export function kernelModule(opts: WasmOptions = {}): Promise<{ module: WebAssembly.Module; variant: Variant }> {
+  const variant = chooseVariant(opts);
   const source = opts.sources?.[variant] ?? defaultSource(variant);
   if (source instanceof WebAssembly.Module) return Promise.resolve({ module: source, variant });
   const key = typeof source === "string" || source instanceof URL ? `${variant}:${source}` : "";
@@ -49,7 +65,9 @@ export function kernelModule(opts: WasmOptions = {}): Promise<{ module: WebAssem
     // Over HTTP with options.cache, the binary comes from the offline store too (a page that works offline).
     const cached = opts.cache && !(source instanceof Uint8Array || source instanceof ArrayBuffer) && /^https?:/i.test(String(source));
     const bytes = cached ? import("../io/cache.js").then((c) => c.cachedFetch(String(source), typeof opts.cache === "object" ? opts.cache : {})) : readSource(source);
-    p = bytes.then((b) => WebAssembly.compile(b as BufferSource));
+    p = bytes.then((b) => WebAssembly.compile(b as BufferSource)).catch((e) => {
+      throw e instanceof EdgennError ? e : new EdgennError("UNSUPPORTED", `could not compile the ${variant} kernel build (edgenn-${variant}.wasm): ${(e as Error).message}`);
+    });
     if (key) compiled.set(key, p);
     p.catch(() => key && compiled.delete(key));
   }
@@ -61,7 +79,7 @@ function defaultSource(variant: Variant): URL {
   try {
     return new URL(`./edgenn-${variant}.wasm`, import.meta.url);
   } catch {
-    throw new EdgennError("UNSUPPORTED", `cannot locate edgenn-${variant}.wasm: this runtime gives modules no URL (e.g. Cloudflare workerd); pass options.sources: { simd, relaxed } as imported WebAssembly.Modules`);
+    throw new EdgennError("UNSUPPORTED", `cannot locate edgenn-${variant}.wasm: this runtime gives modules no URL (e.g. Cloudflare workerd); pass options.sources: { relaxed, simd, scalar } as imported WebAssembly.Modules`);
   }
 }
 
@@ -70,7 +88,7 @@ export async function instantiateKernels(opts: WasmOptions = {}): Promise<{ expo
   const { module, variant } = await kernelModule(opts);
   const instance = await WebAssembly.instantiate(module, {});
   const exports = instance.exports as unknown as KernelExports;
-  const built: Variant = exports.variant() === 1 ? "relaxed" : "simd";
+  const built: Variant = (["simd", "relaxed", "scalar"] as const)[exports.variant()] ?? "simd";
   if (built !== variant) throw new EdgennError("BAD_INPUT", `the ${variant} kernel source holds the ${built} build`);
   return { exports, variant };
 }

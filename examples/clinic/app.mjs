@@ -81,5 +81,5 @@ const sessions = await Promise.all(Object.entries(PANELS).map(async ([name, star
 requestsAtReady = performance.getEntriesByType("resource").length;
 showRequests();
 const memory = sessions.reduce((sum, s) => sum + (s?.memory.total ?? 0), 0);
-const variant = sessions.find(Boolean)?.variant ?? (features().relaxedSimd ? "relaxed" : "simd");
+const variant = sessions.find(Boolean)?.variant ?? (features().relaxedSimd ? "relaxed" : features().simd ? "simd" : "scalar");
 $("runtime").textContent = `edgenn ${variant} build · ${sessions.filter(Boolean).length} models loaded · ${(memory / 2 ** 20).toFixed(0)} MB of wasm memory`;

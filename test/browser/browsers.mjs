@@ -25,12 +25,15 @@ function requireBrowser(path) {
   if (why) throw new Error(why);
 }
 
-/** fn(page, errors) in headless Chromium; errors collects uncaught page errors and console errors (CSP violations too). */
-export async function withChromium(fn) {
+/**
+ * fn(page, errors) in headless Chromium; errors collects uncaught page errors and console errors (CSP violations
+ * too). `extraArgs`: more command-line switches (e.g. --js-flags=--no-enable-sse4-1: V8 without wasm SIMD).
+ */
+export async function withChromium(fn, extraArgs = []) {
   requireBrowser(CHROMIUM);
   const profile = mkdtempSync(join(tmpdir(), "edgenn-chromium-"));
   try {
-    const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+    const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs], timeout: 60_000 });
     try {
       const page = ctx.pages()[0] ?? await ctx.newPage();
       const errors = [];

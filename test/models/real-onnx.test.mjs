@@ -21,7 +21,6 @@ const tensorOf = (T, i) => (i.data instanceof BigInt64Array ? new T("int64", i.d
 const REL_TOL = 1e-4;
 
 const { dir, manifest } = ensureModels();
-
 for (const name of EXPECTED) {
   test(`${name}: imports from ONNX and matches onnxruntime within ${REL_TOL} * max(1, max |ort|)`, async () => {
     const m = manifest.models[name];
@@ -41,6 +40,7 @@ for (const name of EXPECTED) {
     const session = await load(bytes, { format: "onnx" }); // throws (and fails the test) if the model does not import
     try {
       const feeds = Object.fromEntries(inputs.map((i) => [i.name, tensorOf(Tensor, i)]));
+      if (process.env.EDGENN_EXPECT_VARIANT) assert.equal(session.variant, process.env.EDGENN_EXPECT_VARIANT, "kernel build");
       const got = session.runSync(feeds)[session.outputNames[0]];
       assert.deepEqual(got.dims, want.dims.map(Number), "output shape");
       let err = 0, peak = 0;
@@ -49,7 +49,7 @@ for (const name of EXPECTED) {
         peak = Math.max(peak, Math.abs(want.data[i]));
       }
       const bound = REL_TOL * Math.max(1, peak);
-      console.log(`  ${name.padEnd(20)} max |edgenn - ort| = ${err.toExponential(2)}, max |ort| = ${peak.toPrecision(4)}, output [${got.dims}]`);
+      console.log(`  ${name.padEnd(20)} max |edgenn - ort| = ${err.toExponential(2)}, max |ort| = ${peak.toPrecision(4)}, output [${got.dims}], ${session.variant} build`);
       assert.ok(err <= bound, `${name}: max error ${err} over the bound ${bound}`);
     } finally {
       session.dispose();

@@ -83,6 +83,8 @@ export async function runGraph({ inputs, constants = {}, nodes, outputs, declare
   };
   const session = await InferenceSession.fromGraph(graph);
   try {
+    // npm run test:scalar runs these tests on an engine without wasm SIMD (node --no-enable-sse4-1)
+    if (process.env.EDGENN_EXPECT_VARIANT) assert.equal(session.variant, process.env.EDGENN_EXPECT_VARIANT, "kernel build");
     const feeds = {};
     for (const [name, v] of Object.entries(inputs)) feeds[name] = new Tensor("float32", Float32Array.from(v.data), v.shape);
     let res;
