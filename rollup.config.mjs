@@ -9,8 +9,14 @@ import commonjs from "@rollup/plugin-commonjs";
 
 rmSync("dist/bundle", { recursive: true, force: true }); // no stale chunks from earlier builds
 
-export default {
+const plugins = [nodeResolve({ browser: true }), commonjs(), terser({ ecma: 2020, module: true, keep_classnames: true })];
+export default [{
   input: "dist/index.js",
   output: { dir: "dist/bundle", format: "es", entryFileNames: "edgenn.js", chunkFileNames: "edgenn-[name].js", sourcemap: true },
-  plugins: [nodeResolve({ browser: true }), commonjs(), terser({ ecma: 2020, module: true, keep_classnames: true })],
-};
+  plugins,
+}, {
+  // The kernel threads' worker (load option threads): its own small file next to edgenn.js, where it is looked for.
+  input: "dist/wasm/edgenn-worker.js",
+  output: { dir: "dist/bundle", format: "es", entryFileNames: "edgenn-worker.js", sourcemap: true },
+  plugins,
+}];

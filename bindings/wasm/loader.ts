@@ -8,11 +8,13 @@ import type { KernelExports } from "./kernels.js";
 
 export type Variant = "simd" | "relaxed";
 export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | string;
+/** A build's file: edgenn-<variant>.wasm, and the threads builds (shared imported memory) edgenn-<variant>-mt.wasm. */
+export type Build = Variant | `${Variant}-mt`;
 export interface WasmOptions {
   /** Force a build; default: relaxed where supported, else simd. */
   variant?: Variant;
-  /** Where each build comes from; default: edgenn-<variant>.wasm next to this file. */
-  sources?: Partial<Record<Variant, WasmSource>>;
+  /** Where each build comes from; default: edgenn-<build>.wasm next to this file ("-mt": threads, see load()'s threads). */
+  sources?: Partial<Record<Build, WasmSource>>;
   /**
    * Keep what comes over HTTP (the model and the kernel binary) in an offline store: `true` or
    * `{ dir }` (Node/Bun directory) / `{ name }` (Cache API store). See io/cache.ts.
@@ -32,17 +34,18 @@ export function features(): { simd: boolean; relaxedSimd: boolean } {
 
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
-/** Compiles (once per variant and source) and returns the module for the chosen variant. */
-export function kernelModule(opts: WasmOptions = {}): Promise<{ module: WebAssembly.Module; variant: Variant }> {
+/** Compiles (once per build and source) and returns the module for the chosen variant (its threads build with `threads`). */
+export function kernelModule(opts: WasmOptions = {}, threads = false): Promise<{ module: WebAssembly.Module; variant: Variant }> {
   const f = features();
   if (!f.simd) throw new EdgennError("UNSUPPORTED", "this WebAssembly engine has no SIMD-128 support, which edgenn requires");
   const variant: Variant = opts.variant ?? (f.relaxedSimd ? "relaxed" : "simd");
   if (variant === "relaxed" && !f.relaxedSimd) {
     throw new EdgennError("UNSUPPORTED", "the relaxed-SIMD build was requested but this engine does not support relaxed SIMD (Node 20: run node with --experimental-wasm-relaxed-simd)");
   }
-  const source = opts.sources?.[variant] ?? defaultSource(variant);
+  const build: Build = threads ? `${variant}-mt` : variant;
+  const source = opts.sources?.[build] ?? defaultSource(build);
   if (source instanceof WebAssembly.Module) return Promise.resolve({ module: source, variant });
-  const key = typeof source === "string" || source instanceof URL ? `${variant}:${source}` : "";
+  const key = typeof source === "string" || source instanceof URL ? `${build}:${source}` : "";
   let p = key ? compiled.get(key) : undefined;
   if (!p) {
     // Over HTTP with options.cache, the binary comes from the offline store too (a page that works offline).
@@ -56,11 +59,11 @@ export function kernelModule(opts: WasmOptions = {}): Promise<{ module: WebAssem
 }
 
 /** The binary next to this module; runtimes whose modules have no URL (workerd) must pass `sources`. */
-function defaultSource(variant: Variant): URL {
+function defaultSource(build: Build): URL {
   try {
-    return new URL(`./edgenn-${variant}.wasm`, import.meta.url);
+    return new URL(`./edgenn-${build}.wasm`, import.meta.url);
   } catch {
-    throw new EdgennError("UNSUPPORTED", `cannot locate edgenn-${variant}.wasm: this runtime gives modules no URL (e.g. Cloudflare workerd); pass options.sources: { simd, relaxed } as imported WebAssembly.Modules`);
+    throw new EdgennError("UNSUPPORTED", `cannot locate edgenn-${build}.wasm: this runtime gives modules no URL (e.g. Cloudflare workerd); pass options.sources: { simd, relaxed } as imported WebAssembly.Modules`);
   }
 }
 
@@ -93,12 +96,15 @@ export function toUrl(s: string): URL {
   return new URL(`file://${abs.split("/").map(encodeURIComponent).join("/")}`);
 }
 
-/** Instantiates a fresh kernel instance: every session has its own linear memory. */
-export async function instantiateKernels(opts: WasmOptions = {}): Promise<{ exports: KernelExports; variant: Variant }> {
-  const { module, variant } = await kernelModule(opts);
-  const instance = await WebAssembly.instantiate(module, {});
+/**
+ * Instantiates a fresh kernel instance: every session has its own linear memory. With `shared` (a shared
+ * WebAssembly.Memory), the threads build on that memory; its module is returned for the workers.
+ */
+export async function instantiateKernels(opts: WasmOptions = {}, shared?: WebAssembly.Memory): Promise<{ exports: KernelExports; variant: Variant; module: WebAssembly.Module }> {
+  const { module, variant } = await kernelModule(opts, shared !== undefined);
+  const instance = await WebAssembly.instantiate(module, shared ? { env: { memory: shared } } : {});
   const exports = instance.exports as unknown as KernelExports;
   const built: Variant = exports.variant() === 1 ? "relaxed" : "simd";
   if (built !== variant) throw new EdgennError("BAD_INPUT", `the ${variant} kernel source holds the ${built} build`);
-  return { exports, variant };
+  return { exports, variant, module };
 }

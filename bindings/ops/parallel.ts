@@ -1,0 +1,54 @@
+/**
+ * Splitting one kernel call across a multi-threaded session's threads (wasm/threads.ts). A step describes its
+ * call as a kernel name and `args(part, scratch)` for a range of "units" (output rows, images, weight panels);
+ * `splitCall` returns the run: one direct call on one thread (the single-thread default), else one job per
+ * thread over near-equal ranges. Each unit's output is computed by exactly the same arithmetic either way, so
+ * results are bit-identical to one thread.
+ */
+import type { ParallelKernel } from "../wasm/threads.js";
+import type { Runtime, StepIO } from "./types.js";
+
+/**
+ * Below this many FLOPs a call stays on the calling thread: waking a worker and waiting for it costs
+ * ~20-60 µs here (bench/threads.mjs), the time of ~0.5 MFLOP at the kernels' speed, so a split only pays well above.
+ */
+export const PARALLEL_MIN_FLOPS = 4e6;
+
+export interface Part { u0: number; u1: number }
+export interface SplitCall {
+  fn: ParallelKernel;
+  /** Units to split (rows, images, panels) and the multiple every split point must be. */
+  units: number;
+  align?: number;
+  /** Bytes of scratch one call needs; each thread gets its own. */
+  scratchBytes: number;
+  flops: number;
+  args(part: Part, io: StepIO, scratch: number): number[];
+}
+
+/** Step scratch (bytes) and the run for a call: split when the session has threads and the call is big enough. */
+export function splitCall(rt: Runtime, call: SplitCall): { scratch: number; run(io: StepIO): void } {
+  const pool = rt.threads;
+  const kernel = rt.k[call.fn] as unknown as (...a: number[]) => void;
+  const parts = pool && call.flops >= PARALLEL_MIN_FLOPS ? ranges(call.units, pool.size, call.align ?? 1) : [];
+  if (!pool || parts.length < 2) {
+    const all = { u0: 0, u1: call.units };
+    return { scratch: call.scratchBytes, run: (io) => kernel(...call.args(all, io, io.scratch)) };
+  }
+  const per = Math.ceil(call.scratchBytes / 64) * 64;
+  return {
+    scratch: per * parts.length,
+    run: (io) => pool.run(parts.map((p, t) => ({ fn: call.fn, args: call.args(p, io, io.scratch + t * per) }))),
+  };
+}
+
+/** [0, total) in at most `parts` near-equal ranges whose inner bounds are multiples of `align`. */
+export function ranges(total: number, parts: number, align: number): Part[] {
+  const blocks = Math.ceil(total / align);
+  const out: Part[] = [];
+  for (let t = 0; t < parts; t++) {
+    const u0 = Math.min(total, Math.round((blocks * t) / parts) * align), u1 = Math.min(total, Math.round((blocks * (t + 1)) / parts) * align);
+    if (u1 > u0) out.push({ u0, u1 });
+  }
+  return out;
+}
