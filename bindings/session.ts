@@ -642,7 +642,7 @@ export class InferenceSession {
  * otherwise (a 4 GiB reservation fails on 32-bit and many mobile browsers).
  */
 async function kernelThreads(options: SessionOptions, limits: Required<Limits>) {
-  const threads = threadCount(options.threads);
+  const threads = await threadCount(options.threads);
   if (threads === 1) return { ...(await instantiateKernels(options)), maxBytes: limits.maxMemoryBytes, pool: undefined };
   const maxBytes = Math.min(options.limits?.maxMemoryBytes ?? 2 ** 30, 2 ** 32 - 65536);
   const shared = new WebAssembly.Memory({ initial: 1, maximum: Math.ceil(maxBytes / 65536), shared: true });
@@ -651,10 +651,10 @@ async function kernelThreads(options: SessionOptions, limits: Required<Limits>) 
 }
 
 /** The load option `threads` as a count: 1 by default, and where "auto" finds no threads; N >= 2 must be possible. */
-function threadCount(option: SessionOptions["threads"]): number {
+async function threadCount(option: SessionOptions["threads"]): Promise<number> {
   if (option === undefined || option === 1) return 1;
   const unavailable = threadsUnavailable();
-  if (option === "auto") return unavailable ? 1 : Math.max(1, Math.min(hardwareThreads(), AUTO_MAX_THREADS));
+  if (option === "auto") return unavailable ? 1 : Math.max(1, Math.min(await hardwareThreads(), AUTO_MAX_THREADS));
   if (!Number.isInteger(option) || option < 1 || option > 64) throw new EdgennError("BAD_INPUT", `options.threads must be "auto" or a whole number from 1 to 64, got ${JSON.stringify(option)}`);
   if (unavailable) throw new EdgennError("UNSUPPORTED", `threads: ${option} needs wasm threads, but ${unavailable}; or load without threads`);
   return option;

@@ -37,10 +37,12 @@ export function threadsUnavailable(): string | undefined {
   return undefined;
 }
 
-/** The hardware's thread count, for `threads: "auto"`. */
-export function hardwareThreads(): number {
+/** The hardware's thread count, for `threads: "auto"` (Node 20 has no navigator). */
+export async function hardwareThreads(): Promise<number> {
   const g = globalThis as any;
-  return g.navigator?.hardwareConcurrency ?? 1;
+  if (g.navigator?.hardwareConcurrency) return g.navigator.hardwareConcurrency;
+  const name = "node:os"; // in a variable so bundlers leave it alone
+  return g.process?.versions?.node ? (await import(/* @vite-ignore */ name)).availableParallelism() : 1;
 }
 
 export class ThreadPool {
@@ -151,7 +153,8 @@ async function spawn(url: URL | string, onDeath: (why: string) => void): Promise
   }
   const name = "node:worker_threads"; // in a variable so bundlers leave it alone
   const { Worker } = await import(/* @vite-ignore */ name);
-  const worker = new Worker(url);
+  // No execArgv: the worker is a plain module, and some of the parent's options (--input-type) are refused by workers.
+  const worker = new Worker(url, { execArgv: [] });
   worker.unref(); // an idle kernel thread must never keep the process alive
   worker.once("message", () => resolve());
   worker.on("error", (e: Error) => { onDeath(`failed: ${e.message}`); reject(e); });
