@@ -129,6 +129,22 @@ test("Chromium under a strict Content-Security-Policy (self only, wasm-unsafe-ev
   assert.match(String(blocked.error), /CompileError|Content Security Policy|wasm/i);
 });
 
+test("Chromium, cross-origin isolated (COOP/COEP): threads: 2 runs on workers with the same bits as 1 thread", { timeout: 120_000 }, async () => {
+  const { result: r, errors } = await runPage({ isolate: true }, "test/browser/threads-page.html");
+  assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
+  assert.equal(r.crossOriginIsolated, true);
+  assert.equal(r.threads, 2);
+  assert.ok(r.identical, `${r.differing} of ${r.length} outputs differ from 1 thread`);
+  assert.deepEqual(errors, []);
+});
+
+test("Chromium without COOP/COEP: threads: 2 fails with UNSUPPORTED naming the headers", { timeout: 120_000 }, async () => {
+  const { result: r } = await runPage({}, "test/browser/threads-page.html");
+  assert.equal(r.crossOriginIsolated, false);
+  assert.equal(r.code, "UNSUPPORTED", r.error);
+  assert.match(r.error, /Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+});
+
 /**
  * Visits `pagePath` twice in one Chromium profile: online, then with every .enn and .wasm request refused.
  * `read(page)` waits for the page's answer and returns it; returns both answers and how many requests were refused.

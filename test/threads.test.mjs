@@ -231,3 +231,19 @@ test("dispose() ends the workers: run() is DISPOSED, and the pool's threads are 
   assert.throws(() => s.runSync({ x: new Tensor("float32", new Float32Array(4), [1, 4]) }), (e) => e.code === "DISPOSED");
 });
 
+
+const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+for (const [runtime, args] of [
+  ["deno", ["run", "--no-prompt", "--no-lock", `--allow-read=${REPO}`, "test/runtimes/threads-run.mjs"]],
+  ["bun", ["test/runtimes/threads-run.mjs"]],
+]) {
+  test(`${runtime}: 2 threads bit-identical to 1 thread, and the process exits with a threaded session left undisposed`, () => {
+    const env = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_DIR: join(REPO, "node_modules/.cache/deno") };
+    const r = spawnSync(join(REPO, "node_modules/.bin", runtime), args, { cwd: REPO, env, encoding: "utf8", timeout: 30_000 });
+    assert.equal(r.error, undefined, `${runtime} did not exit: ${r.error}\n${r.stderr}`);
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout.trim().split("\n").at(-1));
+    assert.equal(result.error, undefined, result.error);
+    assert.deepEqual([result.threads, result.keptThreads, result.identical], [2, 2, true], JSON.stringify(result));
+  });
+}

@@ -36,11 +36,11 @@ function serve({ module, memory, control, slot, names }: Init, port: Port): void
   }
 }
 
-// Web workers (browsers, Deno, Bun) have a global postMessage; Node's worker_threads a parentPort.
-if (typeof (globalThis as any).postMessage === "function") {
-  const self = globalThis as any;
-  self.onmessage = (e: MessageEvent) => { self.onmessage = null; serve(e.data, self); self.close(); };
-} else {
+// Started by node:worker_threads where the runtime has it (Node, Deno, Bun), else as a Web Worker (browsers): as in threads.ts.
+if ((globalThis as any).process?.versions?.node) {
   const name = "node:worker_threads"; // in a variable so bundlers leave it alone
   import(/* @vite-ignore */ name).then(({ parentPort }) => parentPort.once("message", (m: Init) => { serve(m, parentPort); parentPort.close(); }));
+} else {
+  const self = globalThis as any;
+  self.onmessage = (e: MessageEvent) => { self.onmessage = null; serve(e.data, self); self.close(); };
 }

@@ -140,12 +140,15 @@ export class ThreadPool {
   }
 }
 
-/** A worker from the runtime's API: Web Worker (browsers, Deno, Bun), else Node's worker_threads (unref'd). */
+/**
+ * A worker from the runtime's API: node:worker_threads where there is one (Node, Deno, Bun: its unref() lets the
+ * process exit with idle workers), else a module Web Worker (browsers).
+ */
 async function spawn(url: URL | string, onDeath: (why: string) => void): Promise<{ worker: AnyWorker; ready: Promise<void> }> {
   const g = globalThis as any;
   let resolve!: () => void, reject!: (e: Error) => void;
   const ready = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-  if (typeof g.Worker === "function") {
+  if (!g.process?.versions?.node) {
     const worker = new g.Worker(url, { type: "module" });
     worker.onmessage = () => resolve();
     worker.onerror = (e: ErrorEvent) => { e.preventDefault?.(); const m = e.message || "could not be loaded"; onDeath(`failed: ${m}`); reject(new Error(m)); };
