@@ -116,14 +116,19 @@ export class ThreadPool {
     if (failure !== undefined) throw failure;
   }
 
-  /** Waits while the slot's state is JOB (up to WORKER_TIMEOUT_MS) and returns the state. */
+  /**
+   * Waits while the slot's state is JOB and returns the state; gives up after WORKER_TIMEOUT_MS. Sleeps in
+   * Atomics.wait where the thread may block. No polling first: on this 2-core machine shared with other jobs, a
+   * polling thread takes the core its worker needs (bench/threads.mjs --wake: 20-30 µs a round trip sleeping,
+   * 70-400 µs polling 10-200 µs first).
+   */
   private await(i: number): number {
     const deadline = Date.now() + WORKER_TIMEOUT_MS;
     let s: number;
-    let spins = 0;
-    while ((s = Atomics.load(this.ints, i)) === JOB) {
+    for (let n = 1; (s = Atomics.load(this.ints, i)) === JOB; n++) {
       if (this.blockingWait) Atomics.wait(this.ints, i, JOB, 1000);
-      if ((this.blockingWait || ++spins % 4096 === 0) && Date.now() > deadline) break;
+      else if ((n & 4095) !== 0) continue;
+      if (Date.now() > deadline) break;
     }
     return s;
   }

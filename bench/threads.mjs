@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// What two threads gain (load option `threads`, docs/threads.md), against onnxruntime-web with 2 threads, on the
+// real models of scripts/models.mjs: edgenn (relaxed SIMD build) 1 and 2 threads, onnxruntime-web (wasm backend)
+// numThreads 1 and 2, on the same ONNX files and inputs.
+//
+//   node bench/threads.mjs [--models a,b] [--rounds N] [--calls N] [--out FILE]
+//   node bench/threads.mjs --wake      the cost of one split: a round trip to a worker with an empty job
+//
+// onnxruntime-web reads numThreads once per process, so each of the four configurations lives in its own child
+// process (same Node, --experimental-wasm-relaxed-simd), the model loaded and warmed up. The parent drives them
+// in rounds: each round, every child in turn (rotating the order) runs --calls back-to-back inferences and reports
+// wall time and process CPU time (all its threads, process.cpuUsage) per call. Only one child computes at a time,
+// so other load on the machine hits every configuration alike. Figures: median over the rounds, and the speed-up
+// of 2 threads over 1 of the same runtime. edgenn's 2-thread output must equal its 1-thread output bit for bit and
+// every output must be within 1e-3 (relative to max |ref|) of edgenn's, or the model is reported WRONG.
+import { fork } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { modelFiles, ROOT, version } from "./peers/runtimes.mjs";
+
+const MODELS = ["mobilenet_v2", "resnet18", "squeezenet1_1", "transformer_text", "dna_cnn", "lstm_ecg"];
+const CONFIGS = [
+  { key: "edgenn-1", runtime: "edgenn", threads: 1 },
+  { key: "edgenn-2", runtime: "edgenn", threads: 2 },
+  { key: "ort-web-1", runtime: "ort-web", threads: 1 },
+  { key: "ort-web-2", runtime: "ort-web", threads: 2 },
+];
+const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
+const WRONG_REL = 1e-3, WARM_MS = 300;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Child: one configuration, one model at a time, on command.
+
+async function child(config) {
+  let session;
+  const open = async (model) => {
+    const { path, feeds } = modelFiles(model);
+    const bytes = readFileSync(path);
+    if (config.runtime === "edgenn") {
+      const E = await import("../dist/index.js");
+      const s = await E.load(bytes, { format: "onnx", threads: config.threads });
+      const inputs = Object.fromEntries(Object.entries(feeds).map(([n, f]) => [n, new E.Tensor(f.dtype, f.data, f.shape)]));
+      return { run: async () => s.runSync(inputs)[s.outputNames[0]].data, dispose: () => s.dispose(), info: `${s.variant}, ${s.threads} thread(s)` };
+    }
+    const ort = await import("onnxruntime-web");
+    Object.assign(ort.env.wasm, { numThreads: config.threads, simd: true, proxy: false });
+    const s = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+    const inputs = Object.fromEntries(Object.entries(feeds).map(([n, f]) => [n, new ort.Tensor(f.dtype, f.data, f.shape)]));
+    return { run: async () => (await s.run(inputs))[s.outputNames[0]].data, dispose: () => s.release(), info: `numThreads ${config.threads}` };
+  };
+  process.on("message", async (m) => {
+    try {
+      if (m.cmd === "open") {
+        await session?.dispose();
+        session = await open(m.model);
+        const t0 = performance.now();
+        let out;
+        for (let i = 0; i < 3 || performance.now() - t0 < WARM_MS; i++) out = await session.run();
+        process.send({ ok: true, info: session.info, output: Array.from(out) });
+      } else if (m.cmd === "time") {
+        const c0 = process.cpuUsage(), t0 = performance.now();
+        for (let i = 0; i < m.calls; i++) await session.run();
+        const wall = (performance.now() - t0) / m.calls, c = process.cpuUsage(c0);
+        process.send({ ok: true, wall, cpu: (c.user + c.system) / 1000 / m.calls });
+      } else if (m.cmd === "exit") {
+        await session?.dispose();
+        process.exit(0);
+      }
+    } catch (e) {
+      process.send({ ok: false, error: String(e?.stack ?? e) });
+    }
+  });
+  process.send({ ok: true, ready: true });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parent.
+
+function parseArgs(argv) {
+  const o = { models: MODELS, rounds: 15, calls: 0, out: join(ROOT, "bench/threads.json") };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s);
+    const value = () => inline ?? argv[++i];
+    if (flag === "--models") o.models = value().split(",").filter(Boolean);
+    else if (flag === "--rounds") o.rounds = Math.max(1, Number(value()));
+    else if (flag === "--calls") o.calls = Math.max(1, Number(value()));
+    else if (flag === "--out") o.out = value();
+    else throw new Error(`bench/threads.mjs: unknown argument '${argv[i]}'`);
+  }
+  return o;
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+/** A child process for `config`, with request(message) → its answer. */
+async function start(config) {
+  const p = fork(fileURLToPath(import.meta.url), ["--child", JSON.stringify(config)], { execArgv: [RELAXED_FLAG], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  let pending;
+  p.on("message", (m) => { const r = pending; pending = undefined; r?.(m); });
+  p.on("exit", (code) => pending?.({ ok: false, error: `child ${config.key} exited (${code})` }));
+  const next = () => new Promise((r) => { pending = r; });
+  await next(); // ready
+  return {
+    config,
+    async request(m) { const answer = next(); p.send(m); const a = await answer; if (!a.ok) throw new Error(`${config.key}: ${a.error}`); return a; },
+    stop: () => p.send({ cmd: "exit" }),
+  };
+}
+
+function maxRelDiff(a, ref) {
+  if (a.length !== ref.length) return Infinity;
+  let err = 0, peak = 0;
+  for (let i = 0; i < ref.length; i++) { err = Math.max(err, Math.abs(a[i] - ref[i])); peak = Math.max(peak, Math.abs(ref[i])); }
+  return err / Math.max(peak, 1e-30);
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const uptime = () => loadavg().map((x) => x.toFixed(2)).join(", ");
+  const results = { date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version,
+    ortWeb: version("onnxruntime-web"), loadBefore: uptime(), rounds: o.rounds, models: {} };
+  console.log(`bench/threads.mjs: ${results.cpu} x ${results.cores}, Node ${results.node}, onnxruntime-web ${results.ortWeb}; load average ${results.loadBefore}`);
+  const children = [];
+  for (const c of CONFIGS) children.push(await start(c));
+  try {
+    for (const model of o.models) {
+      const outputs = {}, info = {};
+      for (const ch of children) {
+        const a = await ch.request({ cmd: "open", model });
+        outputs[ch.config.key] = Float32Array.from(a.output);
+        info[ch.config.key] = a.info;
+      }
+      const ref = outputs["edgenn-1"];
+      const bits = new Uint32Array(outputs["edgenn-2"].buffer), refBits = new Uint32Array(ref.buffer);
+      const identical = bits.length === refBits.length && bits.every((b, i) => b === refBits[i]);
+      const diffs = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, maxRelDiff(v, ref)]));
+      const wrong = !identical || Object.values(diffs).some((d) => !(d <= WRONG_REL));
+      // Calls per sample: about 50 ms of work, at least 1.
+      const t = await children[0].request({ cmd: "time", calls: 1 });
+      const calls = o.calls || Math.max(1, Math.round(50 / t.wall));
+      const samples = Object.fromEntries(CONFIGS.map((c) => [c.key, { wall: [], cpu: [] }]));
+      for (let r = 0; r < o.rounds; r++) {
+        for (let i = 0; i < children.length; i++) {
+          const ch = children[(r + i) % children.length];
+          const a = await ch.request({ cmd: "time", calls });
+          samples[ch.config.key].wall.push(a.wall);
+          samples[ch.config.key].cpu.push(a.cpu);
+        }
+      }
+      const med = Object.fromEntries(Object.entries(samples).map(([k, s]) => [k, { wall: median(s.wall), cpu: median(s.cpu) }]));
+      results.models[model] = { calls, identical, diffs, wrong, info, median: med, load: uptime() };
+      const x = (a, b) => (med[a].wall / med[b].wall).toFixed(2);
+      console.log(`${model.padEnd(17)} edgenn ${med["edgenn-1"].wall.toFixed(2)} -> ${med["edgenn-2"].wall.toFixed(2)} ms (${x("edgenn-1", "edgenn-2")}x, cpu ${med["edgenn-1"].cpu.toFixed(2)} -> ${med["edgenn-2"].cpu.toFixed(2)})` +
+        `  ort-web ${med["ort-web-1"].wall.toFixed(2)} -> ${med["ort-web-2"].wall.toFixed(2)} ms (${x("ort-web-1", "ort-web-2")}x, cpu ${med["ort-web-1"].cpu.toFixed(2)} -> ${med["ort-web-2"].cpu.toFixed(2)})` +
+        `  edgenn-2/ort-web-2 ${(med["edgenn-2"].wall / med["ort-web-2"].wall).toFixed(2)}${wrong ? "  WRONG " + JSON.stringify({ identical, diffs }) : ""}  load ${uptime()}`);
+    }
+  } finally {
+    for (const ch of children) ch.stop();
+  }
+  results.loadAfter = uptime();
+  writeFileSync(o.out, JSON.stringify(results, null, 2) + "\n");
+  console.log(`load average after: ${results.loadAfter}; wrote ${o.out}`);
+}
+
+/** µs per ThreadPool.run of two 1-column GEMMs (nothing to compute) vs one direct call: what waking a worker costs. */
+async function wake() {
+  const { ThreadPool } = await import("../dist/wasm/threads.js");
+  const { instantiateKernels } = await import("../dist/wasm/loader.js");
+  const memory = new WebAssembly.Memory({ initial: 4, maximum: 64, shared: true });
+  const { exports, module } = await instantiateKernels({}, memory);
+  const pool = await ThreadPool.start(module, memory, exports, 2);
+  const job = { fn: "f32_gemm", args: [1, 8, 1, 65536, 1, 65536 + 1024, 65536 + 4096, 8, -Infinity, Infinity] };
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(", ")}`);
+  for (let rep = 0; rep < 5; rep++) {
+    let t0 = performance.now();
+    for (let i = 0; i < 2000; i++) pool.run([job, job]);
+    const split = ((performance.now() - t0) / 2000) * 1000;
+    t0 = performance.now();
+    for (let i = 0; i < 2000; i++) exports.f32_gemm(...job.args);
+    console.log(`round trip to a worker ${split.toFixed(1)} µs; the same call alone ${(((performance.now() - t0) / 2000) * 1000).toFixed(2)} µs`);
+  }
+  pool.dispose();
+}
+
+const i = process.argv.indexOf("--child");
+if (i >= 0) await child(JSON.parse(process.argv[i + 1]));
+else if (process.argv.includes("--wake")) await wake();
+else await main();
