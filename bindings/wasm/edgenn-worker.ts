@@ -4,6 +4,7 @@
  * (Atomics.wait), run the posted kernel call, store DONE (or ERROR and the message), wake the caller.
  * Self-contained (imports nothing), so it is one small file in dist/wasm and in the bundle.
  */
+export {}; // a module: top-level await below
 interface Init { module: WebAssembly.Module; memory: WebAssembly.Memory; control: SharedArrayBuffer; slot: number; names: string[] }
 interface Port { postMessage(m: unknown): void; addEventListener?: unknown; on?: (e: string, f: (m: unknown) => void) => void }
 
@@ -39,7 +40,8 @@ function serve({ module, memory, control, slot, names }: Init, port: Port): void
 // Started by node:worker_threads where the runtime has it (Node, Deno, Bun), else as a Web Worker (browsers): as in threads.ts.
 if ((globalThis as any).process?.versions?.node) {
   const name = "node:worker_threads"; // in a variable so bundlers leave it alone
-  import(/* @vite-ignore */ name).then(({ parentPort }) => parentPort.once("message", (m: Init) => { serve(m, parentPort); parentPort.close(); }));
+  const { parentPort } = await import(/* @vite-ignore */ name);
+  parentPort.once("message", (m: Init) => { serve(m, parentPort); parentPort.close(); });
 } else {
   const self = globalThis as any;
   self.onmessage = (e: MessageEvent) => { self.onmessage = null; serve(e.data, self); self.close(); };

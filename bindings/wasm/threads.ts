@@ -41,8 +41,10 @@ export function threadsUnavailable(): string | undefined {
 export async function hardwareThreads(): Promise<number> {
   const g = globalThis as any;
   if (g.navigator?.hardwareConcurrency) return g.navigator.hardwareConcurrency;
-  const name = "node:os"; // in a variable so bundlers leave it alone
-  return g.process?.versions?.node ? (await import(/* @vite-ignore */ name)).availableParallelism() : 1;
+  if (!g.process?.versions?.node) return 1;
+  const name = ["node", "os"].join(":"); // not a literal: bundlers leave it alone (terser inlines a constant here)
+  const os = await import(/* @vite-ignore */ name);
+  return os.availableParallelism();
 }
 
 export class ThreadPool {
