@@ -5,6 +5,9 @@
 //
 //   node bench/threads.mjs [--models a,b] [--rounds N] [--calls N] [--out FILE]
 //   node bench/threads.mjs --wake      the cost of one split: a round trip to a worker with an empty job
+//   node --experimental-wasm-relaxed-simd bench/threads.mjs --default-vs OTHER/dist/index.js [--models a,b]
+//                                      the single-thread default against another build (e.g. the commit before
+//                                      threads), interleaved, in process CPU time per call
 //
 // onnxruntime-web reads numThreads once per process, so each of the four configurations lives in its own child
 // process (same Node, --experimental-wasm-relaxed-simd), the model loaded and warmed up. The parent drives them
@@ -184,7 +187,42 @@ async function wake() {
   pool.dispose();
 }
 
+/** One thread (the default), this build against `other` (a dist/index.js), interleaved: CPU ms per call. */
+async function defaultVs(other, models) {
+  const builds = [await import("../dist/index.js"), await import(other)];
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(", ")}; this build vs ${other}, CPU ms per call, median of 30`);
+  for (const model of models) {
+    const { path, feeds } = modelFiles(model);
+    const bytes = readFileSync(path);
+    const runs = await Promise.all(builds.map(async (E) => {
+      const s = await E.load(bytes, { format: "onnx" });
+      const x = Object.fromEntries(Object.entries(feeds).map(([n, f]) => [n, new E.Tensor(f.dtype, f.data, f.shape)]));
+      return () => s.runSync(x);
+    }));
+    for (const run of runs) for (let t0 = performance.now(); performance.now() - t0 < WARM_MS;) run();
+    const t0 = performance.now();
+    runs[0]();
+    const calls = Math.max(1, Math.round(20 / (performance.now() - t0)));
+    const cpu = [[], []];
+    for (let r = 0; r < 30; r++) {
+      for (let b = 0; b < 2; b++) {
+        const c0 = process.cpuUsage();
+        for (let k = 0; k < calls; k++) runs[b]();
+        const c = process.cpuUsage(c0);
+        cpu[b].push((c.user + c.system) / 1000 / calls);
+      }
+    }
+    const [a, b] = cpu.map(median);
+    console.log(`${model.padEnd(17)} this ${a.toFixed(4)}  other ${b.toFixed(4)}  ratio ${(a / b).toFixed(3)}`);
+  }
+}
+
 const i = process.argv.indexOf("--child");
 if (i >= 0) await child(JSON.parse(process.argv[i + 1]));
 else if (process.argv.includes("--wake")) await wake();
+else if (process.argv.includes("--default-vs")) {
+  const argv = process.argv.slice(2), at = argv.indexOf("--default-vs");
+  const models = argv.includes("--models") ? argv[argv.indexOf("--models") + 1].split(",") : ["wdbc_mlp", ...MODELS];
+  await defaultVs(argv[at + 1], models);
+}
 else await main();
