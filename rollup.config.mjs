@@ -16,7 +16,7 @@ export default [{
   plugins,
 }, {
   // The kernel threads' worker (load option threads): its own small file next to edgenn.js, where it is looked for.
-  input: "dist/wasm/edgenn-worker.js",
-  output: { dir: "dist/bundle", format: "es", entryFileNames: "edgenn-worker.js", sourcemap: true },
+  input: "dist/wasm/edgenn-kernel-thread.js",
+  output: { dir: "dist/bundle", format: "es", entryFileNames: "edgenn-kernel-thread.js", sourcemap: true },
   plugins,
 }];

@@ -1,5 +1,5 @@
 /**
- * The kernel threads of a multi-threaded session: `threads - 1` workers (edgenn-worker.ts) on the session's
+ * The kernel threads of a multi-threaded session: `threads - 1` workers (edgenn-kernel-thread.ts) on the session's
  * shared wasm memory; the calling thread is the first thread. `run(jobs)` posts jobs 1.. to the workers through
  * one job slot each in a small SharedArrayBuffer (kernel index + float64 arguments, Atomics.notify), runs job 0
  * itself, then waits for the others: Atomics.wait where the thread may block (Node, Deno, workers), a spin on
@@ -14,7 +14,7 @@ export const PARALLEL_KERNELS = ["f32_gemm", "f32_conv2d", "f32_conv2d_wino", "f
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
 export interface Job { fn: ParallelKernel; args: number[] }
 
-// Job slot layout (edgenn-worker.ts reads the same): int32 [state, kernel, argument count, message length],
+// Job slot layout (edgenn-kernel-thread.ts reads the same): int32 [state, kernel, argument count, message length],
 // float64 arguments from byte 16, the error message from byte 256.
 const SLOT_BYTES = 1024, STATE = 0, FN = 1, NARGS = 2, MSG_LEN = 3, ARGS_AT = 16, MAX_ARGS = 24, MSG_AT = 256;
 const JOB = 1, DONE = 2, ERROR = 3, QUIT = 4;
@@ -68,7 +68,7 @@ export class ThreadPool {
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, main: KernelExports, size: number, workerUrl?: URL | string): Promise<ThreadPool> {
     const control = new SharedArrayBuffer(SLOT_BYTES * size);
     const pool = new ThreadPool(main, size, control);
-    const url = workerUrl ?? new URL("./edgenn-worker.js", import.meta.url);
+    const url = workerUrl ?? new URL("./edgenn-kernel-thread.js", import.meta.url);
     try {
       await Promise.all(Array.from({ length: size - 1 }, async (_, i) => {
         const w = await spawn(url, (why) => { pool.dead ??= `kernel thread ${i + 1} ${why}`; });
