@@ -49,6 +49,7 @@ function parseArgs(argv) {
     else if (flag === "--cold-reps") o.coldReps = Math.max(1, Number(value()));
     else if (flag === "--no-cold") o.cold = false;
     else if (flag === "--out") o.out = value();
+    else if (flag === "--report") o.report = value(); // print the tables of a saved results.json, run nothing
     else throw new Error(`bench/compare.mjs: unknown argument '${argv[i]}'`);
   }
   if (o.all && o.models === MODELS) o.models = [...MODELS, ...MORE_MODELS];
@@ -226,6 +227,7 @@ function report(res, out) {
 async function main() {
   const argv = process.argv.slice(2);
   const opts = parseArgs(argv);
+  if (opts.report) return console.log(report(JSON.parse(readFileSync(opts.report, "utf8")), opts.report));
   const { features } = await import("../dist/index.js");
   // Relaxed SIMD needs a flag in Node 20 (NODE_OPTIONS refuses it): run the whole comparison again under it.
   if (!features().relaxedSimd && !process.execArgv.includes(RELAXED_FLAG)) {

@@ -17,6 +17,8 @@
  */
 export { load, InferenceSession, type SessionOptions, type InputInfo, type Limits, type SessionDescription, type LoadProgress } from "./session.js";
 export type { ModelSource } from "./io/source.js";
+// The same session in a dedicated worker, off the page's main thread (edgenn-worker.js).
+export { loadInWorker, WorkerSession, type WorkerOptions } from "./worker.js";
 export { check, estimateMemory, type CheckResult, type MemoryEstimate } from "./check.js";
 export { cacheEntries, clearCache, type CacheEntry, type CacheOptions } from "./io/cache.js";
 // onnxruntime-web's face (InferenceSession.create, env, ...): docs/switching-from-onnxruntime.md.

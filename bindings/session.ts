@@ -11,7 +11,7 @@ import { decryptModel, isEncryptedModel, type ModelKey } from "./format/encrypt.
 import { readEnnStream } from "./format/enn-stream.js";
 import { verifyEnnOrThrow, type EnnVerifyResult } from "./format/signature.js";
 import { cachedFetch, type CacheOptions } from "./io/cache.js";
-import { aborted, openSource, peek, readAll, type ModelSource } from "./io/source.js";
+import { aborted, openSource, peek, readAll, readSource, toUrl, type ModelSource } from "./io/source.js";
 import { graphToJson, parseGraph, type Constant, type DType, type Graph } from "./ir/graph.js";
 import { fuse, type FusionReport } from "./ir/passes.js";
 import { valueTypes } from "./ops/dtypes.js";
@@ -20,7 +20,7 @@ import { createArgs, feedData, unravel, fetchList, fillOutput, outputMetadata, t
 import { makePlan, runPlan, type Plan, type PlanRuntime } from "./plan/plan.js";
 import { RecurrentStream, streamingGraph } from "./stream.js";
 import { describe, Tensor } from "./tensor.js";
-import { instantiateKernels, readSource, toUrl, type Variant, type WasmOptions } from "./wasm/loader.js";
+import { instantiateKernels, type Variant, type WasmOptions } from "./wasm/loader.js";
 import { alignUp, ALIGN, LinearMemory } from "./wasm/memory.js";
 import { AUTO_MAX_THREADS, hardwareThreads, ThreadPool, threadsUnavailable } from "./wasm/threads.js";
 
@@ -132,7 +132,7 @@ export async function load(source: ModelSource, options: SessionOptions = {}): P
       report("download");
     };
     const { head, chunks } = await peek(opened.chunks, ENN_MAGIC.length);
-    let model: ImportedModel, hash: string, signer: EnnVerifyResult | undefined;
+    let model: ImportedModel, hash = "", signer: EnnVerifyResult | undefined;
     if (ENN_MAGIC.every((b, i) => head[i] === b) && options.verify === undefined) {
       const file = await readEnnStream(chunks, { onBytes });
       report("verify"); // the checksum matched as the last bytes arrived
@@ -147,8 +147,10 @@ export async function load(source: ModelSource, options: SessionOptions = {}): P
       signer = options.verify !== undefined ? await verifyEnnOrThrow(bytes, options.verify) : undefined;
       report("verify");
       model = await importModel(bytes, typeof source === "string" || source instanceof URL ? source : bytes, options.inputShapes);
-      // For .enn, the stored checksum (readEnn has just verified it); for other formats, the file's SHA-256.
-      hash = toHex(ENN_MAGIC.every((b, i) => bytes[i] === b) ? bytes.subarray(24, 56) : sha256(bytes));
+      // For .enn, the stored checksum (readEnn has just verified it); for other formats, the file's SHA-256, only
+      // when an audit event will carry it (hashing a 46 MB ONNX file in JS takes ~0.4 s).
+      const enn = ENN_MAGIC.every((b, i) => bytes[i] === b);
+      if (enn || options.onEvent) hash = toHex(enn ? bytes.subarray(24, 56) : sha256(bytes));
       report("decode");
     }
     report("pack");
@@ -281,13 +283,14 @@ export async function importModel(bytes: Uint8Array, origin: Uint8Array | ArrayB
         const nominal = (n: number) => Object.fromEntries(declaredInputs.map((i) => [i.name, i.shape.map((d, k) => (typeof d === "number" ? d : k === 0 ? 1 : n))]));
         const tries = inputShapes ? [inputShapes] : [nominal(1), nominal(32), nominal(224)];
         let made, last: unknown;
+        const memo = onnx.onnxMemo();
         for (const shapes of tries) {
-          try { made = onnx.importOnnx(bytes, external, shapes); break; } catch (e2) { last = e2; }
+          try { made = onnx.importOnnx(bytes, external, shapes, memo); break; } catch (e2) { last = e2; }
         }
         if (!made) {
           throw new EdgennError("UNSUPPORTED", `${(e as Error).message}\n(the shape arithmetic reads symbolic input dims, so edgenn imports the model per input shape; for ${JSON.stringify(tries.at(-1))} that failed too: ${(last as Error).message.split("\n")[0]}. ${inputShapes ? "" : "Pass load(src, { inputShapes: { name: [dims] } }) with a typical shape."})`);
         }
-        return { ...made, specialize: (shapes) => onnx.importOnnx(bytes, external, shapes).graph, declaredInputs };
+        return { ...made, specialize: (shapes) => onnx.importOnnx(bytes, external, shapes, memo).graph, declaredInputs };
       }
     }
   }

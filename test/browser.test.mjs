@@ -19,6 +19,10 @@ if (!haveFixtures()) await makeFixtures(); // the conv and LSTM models the page 
 function assertModels(label, r) {
   assert.deepEqual(r.models?.map((m) => m.name), ["dna_cnn", "lstm_ecg"], `${label}: the conv and LSTM models did not run`);
   for (const m of r.models) assert.ok(m.ok, `${label}: ${m.name} differs from onnxruntime-node by ${m.maxAbsDiff}`);
+  // loadInWorker: the same models in a Web Worker started from the bundle.
+  assert.deepEqual(r.workerModels?.map((m) => m.name), ["dna_cnn", "lstm_ecg"], `${label}: the models did not run in a worker`);
+  for (const m of r.workerModels) assert.ok(m.ok, `${label} (worker): ${m.name} differs from onnxruntime-node by ${m.maxAbsDiff}`);
+  assert.match(r.brokenWorker, /^DISPOSED: the worker running the session stopped/, `${label}: a worker that cannot start`);
 }
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -84,7 +88,8 @@ test("Firefox ESR: the bundle loads the default model by URL and matches tfjs wi
   assert.equal(r.variant, "relaxed", `Firefox ESR supports relaxed SIMD, but the ${r.variant} build was used`);
   assertModels("Firefox", r);
   assert.equal(r.streaming, "ok");
-  assert.deepEqual(errors, []);
+  // Firefox also reports the deliberately missing worker script (assertModels' broken worker) as a page error.
+  assert.deepEqual(errors.filter((e) => !e.includes("/no-such-worker.js")), []);
 });
 
 test("Chromium: the bundle loads the default model by URL and matches tfjs within 1e-5 (relaxed SIMD)", { timeout: 120_000 }, async () => {

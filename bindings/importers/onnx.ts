@@ -86,17 +86,28 @@ export type ExternalDataReader = (location: string) => Promise<Uint8Array>;
  * `inputShapes`: concrete shapes for inputs with symbolic dims, for models whose shape arithmetic reads them
  * (dynamic-axes exports): the graph is then imported for exactly those shapes (load() does this per input shape).
  */
-export function importOnnx(bytes: Uint8Array, external?: Map<string, Uint8Array>, inputShapes?: Record<string, number[]>): OnnxImport {
-  let model: any;
-  try {
-    model = onnx.ModelProto.decode(bytes);
-  } catch (e) {
-    throw new EdgennError("BAD_FILE", `not a valid ONNX model: ${(e as Error).message}`);
+export function importOnnx(bytes: Uint8Array, external?: Map<string, Uint8Array>, inputShapes?: Record<string, number[]>, memo?: OnnxMemo): OnnxImport {
+  let model = memo?.model;
+  if (!model) {
+    try {
+      model = onnx.ModelProto.decode(bytes);
+    } catch (e) {
+      throw new EdgennError("BAD_FILE", `not a valid ONNX model: ${(e as Error).message}`);
+    }
+    if (!model.graph) throw new EdgennError("BAD_FILE", "ONNX model has no graph");
+    if (external) inlineExternalData(model, external);
+    if (memo) memo.model = model;
   }
-  if (!model.graph) throw new EdgennError("BAD_FILE", "ONNX model has no graph");
-  if (external) inlineExternalData(model, external);
-  return new Importer(model, inputShapes).run();
+  return new Importer(model, inputShapes, memo?.floats).run();
 }
+
+/**
+ * What the imports of one model for several input shapes share: the decoded protobuf (never modified by an
+ * import) and its float initializers (read-only to every pass: they make new arrays), so a new input shape
+ * costs the graph walk and the passes, not decoding the file and every weight again.
+ */
+export interface OnnxMemo { model?: any; floats: WeakMap<object, Constant> }
+export const onnxMemo = (): OnnxMemo => ({ floats: new WeakMap() });
 
 /** The external-data files an ONNX model names (empty for a self-contained model). */
 export function externalDataFiles(bytes: Uint8Array): string[] {
@@ -160,8 +171,17 @@ class Importer {
   private failed = new Set<string>();
   private nodeNames = new Set<string>();
 
-  constructor(private model: any, private inputShapes?: Record<string, number[]>) {
+  constructor(private model: any, private inputShapes?: Record<string, number[]>, private decodedFloats?: WeakMap<object, Constant>) {
     this.g = model.graph;
+  }
+
+  /** decodeTensor, with float tensors decoded once per model across the imports for several input shapes. */
+  decode(t: any): Decoded {
+    const known = t && typeof t === "object" ? this.decodedFloats?.get(t) : undefined;
+    if (known) return { kind: "float", c: { shape: [...known.shape], data: known.data } };
+    const d = decodeTensor(t);
+    if (d.kind === "float") this.decodedFloats?.set(t, d.c);
+    return d;
   }
 
   run(): OnnxImport {
@@ -175,7 +195,7 @@ class Importer {
     for (const t of g.initializer ?? []) {
       initNames.add(t.name);
       this.names.add(t.name);
-      this.addTensor(t.name, decodeTensor(t));
+      this.addTensor(t.name, this.decode(t));
     }
     for (const t of g.sparseInitializer ?? []) this.problems.push(`sparse initializer '${t.values?.name ?? "?"}' is not supported`);
 
@@ -610,7 +630,7 @@ const HANDLERS: Record<string, Handler> = {
     const out = c.outs[0];
     const a = c.a;
     if (a.has("value")) {
-      const d = decodeTensor(a.get("value"));
+      const d = h.imp.decode(a.get("value"));
       if (d.kind === "other") h.problem(d.why);
       return h.imp.addDecoded(out, d);
     }

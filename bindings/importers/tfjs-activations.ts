@@ -116,9 +116,9 @@ export function activation(m: Importer, name: unknown, x: string, out: string): 
 }
 
 /** Dense/Conv output with its activation: fused where the IR can, else a separate node after it. */
-export function withActivation(m: Importer, op: string, inputs: string[], attrs: Record<string, AttrValue>, act: unknown, out: string): string {
+export function withActivation(m: Importer, op: string, inputs: string[], attrs: Record<string, AttrValue>, act: unknown, out: string, fusable = true): string {
   const name = activationName(act);
-  const fused = fusedActivation(m, name);
+  const fused = fusable || norm(name) === "linear" ? fusedActivation(m, name) : undefined;
   if (fused) return m.one(op, inputs, { ...attrs, ...fused }, out);
   if (!isActivation(name)) throw unsupported(`activation '${name}'`);
   return activation(m, name, m.one(op, inputs, attrs, `${out}/linear`), out);

@@ -48,6 +48,35 @@ function conv(r: number): Handler {
   };
 }
 
+/**
+ * Conv1DTranspose / Conv2DTranspose onto ConvTranspose. Keras sizes the output n·s ('same') or n·s + max(k - s, 0)
+ * ('valid') and TF crops the full (n - 1)·s + k result like the forward conv's SAME padding (the odd pixel at the
+ * end); both depend only on k and s, so they become pads and output_padding (s - k bias-only pixels at the end
+ * when the kernel is narrower than the stride) and the op works at any input size. Kernel [...k, cout, cin] →
+ * [cin, cout, ...k]. dilation_rate and output_padding are refused: tfjs ignores them, so nothing here could
+ * check what Keras does with them.
+ */
+function convTranspose(r: number): Handler {
+  return (m, { layer, inputs, out, base }) => {
+    const cfg = layer.config, layout = layoutOf(cfg);
+    const k = m.weight(layer.name, "kernel")!;
+    const kernel = k.shape.slice(0, r), [cout, cin] = k.shape.slice(r);
+    const strides = tuple(cfg.strides ?? 1, r, "strides");
+    if (tuple(cfg.dilation_rate ?? 1, r, "dilation_rate").some((d) => d !== 1)) throw unsupported(`dilation_rate ${JSON.stringify(cfg.dilation_rate)} (1 only)`);
+    if (cfg.output_padding != null) throw unsupported(`output_padding ${JSON.stringify(cfg.output_padding)} (null only)`);
+    const padding = String(cfg.padding ?? "valid").toLowerCase();
+    if (padding !== "same" && padding !== "valid") throw unsupported(`padding '${padding}'`);
+    const crop = kernel.map((kk, i) => (padding === "same" ? Math.max(kk - strides[i], 0) : 0));
+    const pads = [...crop.map((c) => Math.floor(c / 2)), ...crop.map((c) => c - Math.floor(c / 2))];
+    const output_padding = kernel.map((kk, i) => Math.max(strides[i] - kk, 0));
+    const s = kernel.reduce((a, b) => a * b, 1), data = new Float32Array(k.data.length);
+    for (let p = 0; p < s; p++) for (let o = 0; o < cout; o++) for (let i = 0; i < cin; i++) data[(i * cout + o) * s + p] = k.data[(p * cout + o) * cin + i];
+    const wn = m.constant(`${base}/kernel`, [cin, cout, ...kernel], data);
+    // ConvTranspose has no fused activation: a node after it unless linear.
+    return [withActivation(m, "ConvTranspose", [inputs[0], wn, biasOf(m, layer.name, cfg, base)], { layout, strides, pads, output_padding }, cfg.activation, out(0), false)];
+  };
+}
+
 function depthwise(m: Importer, layer: LayerDef, x: string, r: number, base: string, withBias: boolean, out: string, act: unknown): string {
   const cfg = layer.config;
   const k = m.weight(layer.name, "depthwise_kernel")!;
@@ -270,7 +299,7 @@ export const HANDLERS: Record<string, Handler> = {
     const w = m.constant(`${base}/kernel`, k.shape, k.data);
     return [withActivation(m, "Dense", [inputs[0], w, biasOf(m, layer.name, cfg, base)], {}, cfg.activation, out(0))];
   },
-  Conv1D: conv(1), Conv2D: conv(2),
+  Conv1D: conv(1), Conv2D: conv(2), Conv1DTranspose: convTranspose(1), Conv2DTranspose: convTranspose(2),
   DepthwiseConv2D(m, { layer, inputs, out, base }) {
     return [depthwise(m, layer, inputs[0], 2, base, true, out(0), layer.config.activation)];
   },
@@ -373,7 +402,5 @@ Object.assign(HANDLERS, {
 
 /** Layers with no IR op to map onto: why, for the report. */
 export const UNMAPPED: Record<string, string> = {
-  Conv1DTranspose: "the IR has no transposed convolution (ConvTranspose) op",
-  Conv2DTranspose: "the IR has no transposed convolution (ConvTranspose) op",
-  Conv3DTranspose: "the IR has no transposed convolution (ConvTranspose) op",
+  Conv3DTranspose: "the IR's ConvTranspose is 1-D and 2-D only",
 };

@@ -16,7 +16,7 @@
 import { EdgennError } from "../errors.js";
 import type { Constant, Dim, Graph, ValueInfo } from "../ir/graph.js";
 import { OPS } from "../ops/registry.js";
-import { readSource } from "../wasm/loader.js";
+import { readSource } from "../io/source.js";
 import { ATTENTION_OPS, NAMED_INPUTS } from "./tfjs-attention.js";
 import { Importer, bad, unsupported, type Call, type Inbound, type InboundRef, type LayerDef } from "./tfjs-common.js";
 import { HANDLERS, UNMAPPED } from "./tfjs-layers.js";

@@ -4,7 +4,6 @@
  * size is given where it is known (bytes, a file's size, Content-Length). An AbortSignal stops it between chunks.
  */
 import { EdgennError } from "../errors.js";
-import { toUrl } from "../wasm/loader.js";
 
 export type ModelSource = Uint8Array | ArrayBuffer | URL | string | ReadableStream<Uint8Array> | Response;
 
@@ -101,6 +100,22 @@ export async function openSource(source: ModelSource, signal?: AbortSignal): Pro
     throw new EdgennError("BAD_INPUT", `could not fetch ${url}: ${(e as Error).message}`);
   }
   return fromResponse(res, String(url), signal);
+}
+
+/** A URL from a URL string or a file path (relative to the working directory in Node, Deno and Bun). */
+export function toUrl(s: string): URL {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s)) return new URL(s);
+  const g = globalThis as any;
+  const cwd: string | undefined = g.process?.cwd?.() ?? g.Deno?.cwd?.();
+  if (cwd === undefined) throw new EdgennError("BAD_INPUT", `'${s}' is a file path, but this runtime has no file system; pass a URL or bytes`);
+  const abs = s.startsWith("/") ? s : `${cwd.replace(/\/$/, "")}/${s}`;
+  return new URL(`file://${abs.split("/").map(encodeURIComponent).join("/")}`);
+}
+
+/** All the bytes of a source that is not a stream (a kernel binary, a weight shard, an external-data file). */
+export async function readSource(source: ArrayBuffer | Uint8Array | URL | string): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  return readAll((await openSource(source)).chunks, () => {});
 }
 
 /** Reads everything; `onBytes` sees the count as it grows (progress, and a size limit by throwing). */

@@ -47,15 +47,26 @@ export function keepNHWC(g: Graph): number {
     n.attrs.layout = "NHWC";
   }
 
-  // 2. Sink Transposes below element-wise ops and cancel inverse pairs, until nothing changes.
+  // 2. Sink Transposes below element-wise ops and cancel inverse pairs, until nothing changes. One scan per pass
+  // with the producer and reader maps kept up to date as nodes move (rebuilding them after every change, as this
+  // pass once did, was quadratic: 0.45 s on DenseNet-121's 383 nodes).
   for (let changed = true; changed;) {
     changed = false;
     const producer = new Map<string, Node>();
     const readers = new Map<string, number>();
+    const read = (v: string, d: number) => readers.set(v, (readers.get(v) ?? 0) + d);
     for (const n of g.nodes) {
       n.outputs.forEach((o) => producer.set(o, n));
-      n.inputs.forEach((x) => readers.set(x, (readers.get(x) ?? 0) + 1));
+      n.inputs.forEach((x) => read(x, 1));
     }
+    /** Removes `m` from the graph; returns its index (the scan steps back past it). */
+    const remove = (m: Node) => {
+      const at = g.nodes.indexOf(m);
+      g.nodes.splice(at, 1);
+      m.inputs.forEach((x) => read(x, -1));
+      m.outputs.forEach((o) => producer.delete(o));
+      return at;
+    };
     const transposeOf = (v: string) => {
       const p = producer.get(v);
       return p?.op === "Transpose" && hasPerm(p) ? p : undefined;
@@ -63,13 +74,12 @@ export function keepNHWC(g: Graph): number {
     const soleReader = (v: string) => readers.get(v) === 1 && !g.outputs.includes(v);
     // A transpose the moves below have left unread goes (DenseNet's features feed many concats: each moves
     // its own read past the transpose, and the last one leaves it dead).
-    const dead = g.nodes.find((n) => n.op === "Transpose" && n.outputs.every((o) => !readers.get(o) && !g.outputs.includes(o)));
-    if (dead) {
-      g.nodes = g.nodes.filter((m) => m !== dead);
+    for (const dead of g.nodes.filter((n) => n.op === "Transpose" && n.outputs.every((o) => !readers.get(o) && !g.outputs.includes(o)))) {
+      remove(dead);
       changed = true;
-      continue;
     }
-    for (const n of g.nodes) {
+    for (let i = 0; i < g.nodes.length; i++) {
+      const n = g.nodes[i];
       if (n.op === "Transpose" && hasPerm(n)) {
         const t = producer.get(n.inputs[0]);
         if (t?.op === "Transpose" && hasPerm(t) && isIdentity(compose(perm(t), perm(n))) && !g.outputs.includes(n.outputs[0])) {
@@ -77,10 +87,13 @@ export function keepNHWC(g: Graph): number {
           // feeding two convs has one T1 and two T2s: both go, then T1).
           const x = t.inputs[0], out = n.outputs[0];
           for (const m of g.nodes) m.inputs = m.inputs.map((v) => (v === out ? x : v));
+          read(x, readers.get(out) ?? 0);
+          readers.delete(out);
           const t1Unread = readers.get(n.inputs[0]) === 1 && !g.outputs.includes(n.inputs[0]);
-          g.nodes = g.nodes.filter((m) => m !== n && !(t1Unread && m === t));
+          remove(n);
+          if (t1Unread) remove(t); // before n: the scan steps back one more
+          i -= t1Unread ? 2 : 1;
           changed = true;
-          break;
         }
       } else {
         const t0 = n.inputs.map(transposeOf).find((t) => t);
@@ -97,17 +110,21 @@ export function keepNHWC(g: Graph): number {
           const c = g.constants.get(v);
           if (c) return c.shape.every((d) => d === 1) ? { from: v } : undefined;
           const copy = g.nodes.find((m) => m.op === "Transpose" && hasPerm(m) && m.inputs[0] === v && samePerm(perm(m), back));
-          return copy && g.nodes.indexOf(copy) < g.nodes.indexOf(n) ? { from: copy.outputs[0] } : undefined;
+          return copy && g.nodes.indexOf(copy) < i ? { from: copy.outputs[0] } : undefined;
         });
         if (!moved.every((m) => m)) continue;
         const out = n.outputs[0], inner = name(out);
+        moved.forEach((m, j) => { read(n.inputs[j], -1); read(m!.from, 1); });
         n.inputs = [...moved.map((m) => m!.from), ...n.inputs.slice(data)];
         n.outputs[0] = inner;
+        producer.set(inner, n);
         relayout(n);
-        g.nodes = g.nodes.filter((m) => !moved.some((x) => x!.drop === m));
-        g.nodes.splice(g.nodes.indexOf(n) + 1, 0, transpose(inner, out, p));
+        for (const m of moved) if (m!.drop) i -= remove(m!.drop) < i ? 1 : 0;
+        const after = transpose(inner, out, p);
+        g.nodes.splice(i + 1, 0, after);
+        producer.set(out, after);
+        read(inner, 1);
         changed = true;
-        break;
       }
     }
   }

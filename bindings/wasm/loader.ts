@@ -5,6 +5,7 @@
  */
 import { EdgennError } from "../errors.js";
 import type { KernelExports } from "./kernels.js";
+import { readSource } from "../io/source.js";
 
 export type Variant = "simd" | "relaxed";
 export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | string;
@@ -65,35 +66,6 @@ function defaultSource(build: Build): URL {
   } catch {
     throw new EdgennError("UNSUPPORTED", `cannot locate edgenn-${build}.wasm: this runtime gives modules no URL (e.g. Cloudflare workerd); pass options.sources: { simd, relaxed } as imported WebAssembly.Modules`);
   }
-}
-
-/** Reads bytes from a URL or path: file: through the runtime's fs (Node's fetch cannot read file:), else fetch. */
-export async function readSource(source: ArrayBuffer | Uint8Array | URL | string): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  const url = source instanceof URL ? source : toUrl(source);
-  if (url.protocol === "file:") {
-    const fsName = "node:fs/promises"; // in a variable so bundlers leave it alone
-    const fs = await import(/* @vite-ignore */ fsName);
-    try {
-      return new Uint8Array(await fs.readFile(url));
-    } catch (e) {
-      throw new EdgennError("BAD_INPUT", `could not read ${decodeURIComponent(url.pathname)}: ${(e as Error).message}`);
-    }
-  }
-  const res = await fetch(url);
-  if (!res.ok) throw new EdgennError("BAD_INPUT", `could not fetch ${url}: HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
-/** A URL from a URL string or a file path (relative to the working directory in Node, Deno and Bun). */
-export function toUrl(s: string): URL {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s)) return new URL(s);
-  const g = globalThis as any;
-  const cwd: string | undefined = g.process?.cwd?.() ?? g.Deno?.cwd?.();
-  if (cwd === undefined) throw new EdgennError("BAD_INPUT", `'${s}' is a file path, but this runtime has no file system; pass a URL or bytes`);
-  const abs = s.startsWith("/") ? s : `${cwd.replace(/\/$/, "")}/${s}`;
-  return new URL(`file://${abs.split("/").map(encodeURIComponent).join("/")}`);
 }
 
 /**

@@ -4,7 +4,7 @@
 // so the wrong-MIME run can show that the loader does not depend on the MIME type.
 const out = document.getElementById("out");
 try {
-  const { load, Tensor, features } = await import("../../dist/bundle/edgenn.js");
+  const { load, loadInWorker, Tensor, features } = await import("../../dist/bundle/edgenn.js");
   const { runFixtures } = await import("../runtimes/fixture-check.mjs");
   const ref = await (await fetch("/test/models/wdbc-reference.json")).json();
   const n = ref.test_indices.length;
@@ -33,9 +33,15 @@ try {
   }
 
   // The conv and LSTM models (made by test/runtimes/fixtures.mjs) against onnxruntime-node's outputs.
-  const models = await runFixtures(await (await fetch("/test/runtimes/fixtures.json")).json(), {}, { load, Tensor });
+  const fixtures = await (await fetch("/test/runtimes/fixtures.json")).json();
+  const models = await runFixtures(fixtures, {}, { load, Tensor });
+  // The same off the main thread: loadInWorker starts dist/bundle/edgenn-worker.js (a Web Worker); and a worker
+  // that cannot start (its script is missing) fails the load with a clear error instead of leaving it pending.
+  const workerModels = await runFixtures(fixtures, {}, { load: loadInWorker, Tensor });
+  const brokenWorker = await loadInWorker(new URL("/models/wdbc-mlp.enn", location.href), { worker: new Worker("/no-such-worker.js", { type: "module" }) })
+    .then(() => "loaded", (e) => `${e.code}: ${e.message}`);
   window.__result = {
-    variant, maxDiff, n, ok: maxDiff <= 1e-5, models, crossOriginIsolated: self.crossOriginIsolated,
+    variant, maxDiff, n, ok: maxDiff <= 1e-5, models, workerModels, brokenWorker, crossOriginIsolated: self.crossOriginIsolated,
     dims: output.dims, features: features(), wasmContentType, streaming,
   };
 } catch (e) {

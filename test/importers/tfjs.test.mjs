@@ -247,16 +247,17 @@ test("unsupported layers are all reported at once, by class and name", async () 
   m.add(tfl.layers.masking({ inputShape: [5, 4], name: "mask" })); // masks are not carried by the IR
   m.add(tfl.layers.lstm({ units: 3, returnSequences: true, activation: "relu", recurrentInitializer: gu(), name: "lstm_relu" })); // cell activation: tanh only
   m.add(tfl.layers.reshape({ targetShape: [5, 3, 1] }));
-  m.add(tfl.layers.conv2dTranspose({ filters: 2, kernelSize: 2, ...init(), name: "up" })); // no transposed conv in the IR
+  m.add(tfl.layers.conv2dTranspose({ filters: 2, kernelSize: 2, ...init(), name: "up" })); // given a dilation below: nothing to check it against
   m.add(tfl.layers.flatten());
   m.add(tfl.layers.dense({ units: 2, activation: "softmax", ...init(), name: "out" }));
   const { modelJson, weightData } = await save(m);
+  modelJson.modelTopology.config.layers.find((l) => l.config.name === "up").config.dilation_rate = [2, 2];
   assert.throws(() => importTfjsLayers(modelJson, weightData), (e) => {
     assert.ok(e instanceof EdgennError && e.code === "UNSUPPORTED", String(e));
     assert.match(e.message, /3 unsupported layer/);
     assert.match(e.message, /Masking 'mask'/);
     assert.match(e.message, /LSTM 'lstm_relu' \(activation 'relu'/);
-    assert.match(e.message, /Conv2DTranspose 'up'/);
+    assert.match(e.message, /Conv2DTranspose 'up' \(dilation_rate/);
     return true;
   });
   // A graph model's JSON (no layers topology) and missing shards are clear BAD_FILE errors.
