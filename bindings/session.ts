@@ -648,7 +648,12 @@ async function kernelThreads(options: SessionOptions, limits: Required<Limits>) 
   const threads = await threadCount(options.threads);
   if (threads === 1) return { ...(await instantiateKernels(options)), maxBytes: limits.maxMemoryBytes, pool: undefined };
   const maxBytes = Math.min(options.limits?.maxMemoryBytes ?? 2 ** 30, 2 ** 32 - 65536);
-  const shared = new WebAssembly.Memory({ initial: 1, maximum: Math.ceil(maxBytes / 65536), shared: true });
+  let shared: WebAssembly.Memory;
+  try {
+    shared = new WebAssembly.Memory({ initial: 1, maximum: Math.ceil(maxBytes / 65536), shared: true });
+  } catch (e) {
+    throw new EdgennError("LIMIT", `threads: could not reserve ${maxBytes} bytes of shared wasm memory (${(e as Error).message}); lower limits.maxMemoryBytes`);
+  }
   const { exports, variant, module } = await instantiateKernels(options, shared);
   return { exports, variant, maxBytes, pool: await ThreadPool.start(module, shared, exports, threads) };
 }
