@@ -11,13 +11,13 @@
 //
 // onnxruntime-web reads numThreads once per process, so each of the four configurations lives in its own child
 // process (same Node, --experimental-wasm-relaxed-simd), the model loaded and warmed up. The parent drives them
-// in rounds: each round, every child in turn (rotating the order) runs --calls back-to-back inferences and reports
+// in rounds: each round, every child in turn (in a shuffled order, after a pause) runs --calls back-to-back inferences and reports
 // wall time and process CPU time (all its threads, process.cpuUsage) per call. Only one child computes at a time,
 // so other load on the machine hits every configuration alike. Figures: median over the rounds, and the speed-up
 // of 2 threads over 1 of the same runtime. edgenn's 2-thread output must equal its 1-thread output bit for bit and
 // every output must be within 1e-3 (relative to max |ref|) of edgenn's, or the model is reported WRONG.
 import { fork } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,25 @@ const CONFIGS = [
 ];
 const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
 const WRONG_REL = 1e-3, WARM_MS = 300;
+/**
+ * Pause before each sample: onnxruntime-web's pool threads spin for a while after a run, and would take the cores
+ * from whichever child runs next (seen: edgenn 1 thread, always right after ort-web 2 threads in a fixed rotation,
+ * 1.5x slower in wall time than the same work elsewhere). The order is also shuffled every round.
+ */
+const SETTLE_MS = 50;
+
+/** CPU time of each of this process's threads (Linux /proc, clock ticks of 10 ms): tid -> utime + stime. */
+function threadTicks() {
+  const out = new Map();
+  try {
+    for (const tid of readdirSync("/proc/self/task")) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from 3 on: utime is field 14, stime 15
+      out.set(Number(tid), Number(f[11]) + Number(f[12]));
+    }
+  } catch { /* not Linux: no per-thread figures */ }
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Child: one configuration, one model at a time, on command.
@@ -63,10 +82,13 @@ async function child(config) {
         for (let i = 0; i < 3 || performance.now() - t0 < WARM_MS; i++) out = await session.run();
         process.send({ ok: true, info: session.info, output: Array.from(out) });
       } else if (m.cmd === "time") {
-        const c0 = process.cpuUsage(), t0 = performance.now();
+        const c0 = process.cpuUsage(), t0 = performance.now(), th0 = threadTicks();
         for (let i = 0; i < m.calls; i++) await session.run();
-        const wall = (performance.now() - t0) / m.calls, c = process.cpuUsage(c0);
-        process.send({ ok: true, wall, cpu: (c.user + c.system) / 1000 / m.calls });
+        const wall = (performance.now() - t0) / m.calls, c = process.cpuUsage(c0), th1 = threadTicks();
+        // CPU ticks per thread in this sample: the main thread's, and the busiest other thread's (a worker).
+        let main = 0, other = 0;
+        for (const [tid, t] of th1) { const d = t - (th0.get(tid) ?? 0); if (tid === process.pid) main = d; else other = Math.max(other, d); }
+        process.send({ ok: true, wall, cpu: (c.user + c.system) / 1000 / m.calls, ticks: { main, other, calls: m.calls } });
       } else if (m.cmd === "exit") {
         await session?.dispose();
         process.exit(0);
@@ -93,6 +115,18 @@ function parseArgs(argv) {
     else throw new Error(`bench/threads.mjs: unknown argument '${argv[i]}'`);
   }
   return o;
+}
+
+/** A permutation of xs that changes with `seed` (a fixed LCG: the same orders every run). */
+function shuffled(xs, seed) {
+  const out = [...xs];
+  let s = (seed * 2654435761 + 1) >>> 0;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
@@ -143,20 +177,26 @@ async function main() {
       // Calls per sample: about 50 ms of work, at least 1.
       const t = await children[0].request({ cmd: "time", calls: 1 });
       const calls = o.calls || Math.max(1, Math.round(50 / t.wall));
-      const samples = Object.fromEntries(CONFIGS.map((c) => [c.key, { wall: [], cpu: [] }]));
+      const samples = Object.fromEntries(CONFIGS.map((c) => [c.key, { wall: [], cpu: [], main: 0, other: 0, calls: 0 }]));
       for (let r = 0; r < o.rounds; r++) {
-        for (let i = 0; i < children.length; i++) {
-          const ch = children[(r + i) % children.length];
+        for (const ch of shuffled(children, r)) {
+          await new Promise((ok) => setTimeout(ok, SETTLE_MS));
           const a = await ch.request({ cmd: "time", calls });
-          samples[ch.config.key].wall.push(a.wall);
-          samples[ch.config.key].cpu.push(a.cpu);
+          const sm = samples[ch.config.key];
+          sm.wall.push(a.wall);
+          sm.cpu.push(a.cpu);
+          sm.main += a.ticks.main; sm.other += a.ticks.other; sm.calls += a.ticks.calls;
         }
       }
-      const med = Object.fromEntries(Object.entries(samples).map(([k, s]) => [k, { wall: median(s.wall), cpu: median(s.cpu) }]));
+      // Per-thread CPU ms per call over all samples (ticks of 10 ms): main thread, and the busiest other thread.
+      const med = Object.fromEntries(Object.entries(samples).map(([k, s]) => [k, {
+        wall: median(s.wall), cpu: median(s.cpu), mainCpu: (s.main * 10) / s.calls, otherCpu: (s.other * 10) / s.calls,
+      }]));
       results.models[model] = { calls, identical, diffs, wrong, info, median: med, load: uptime() };
       const x = (a, b) => (med[a].wall / med[b].wall).toFixed(2);
       console.log(`${model.padEnd(17)} edgenn ${med["edgenn-1"].wall.toFixed(2)} -> ${med["edgenn-2"].wall.toFixed(2)} ms (${x("edgenn-1", "edgenn-2")}x, cpu ${med["edgenn-1"].cpu.toFixed(2)} -> ${med["edgenn-2"].cpu.toFixed(2)})` +
         `  ort-web ${med["ort-web-1"].wall.toFixed(2)} -> ${med["ort-web-2"].wall.toFixed(2)} ms (${x("ort-web-1", "ort-web-2")}x, cpu ${med["ort-web-1"].cpu.toFixed(2)} -> ${med["ort-web-2"].cpu.toFixed(2)})` +
+        `  edgenn-2 main/worker thread cpu ${med["edgenn-2"].mainCpu.toFixed(2)}/${med["edgenn-2"].otherCpu.toFixed(2)}` +
         `  edgenn-2/ort-web-2 ${(med["edgenn-2"].wall / med["ort-web-2"].wall).toFixed(2)}${wrong ? "  WRONG " + JSON.stringify({ identical, diffs }) : ""}  load ${uptime()}`);
     }
   } finally {
