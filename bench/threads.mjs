@@ -4,6 +4,7 @@
 // numThreads 1 and 2, on the same ONNX files and inputs.
 //
 //   node bench/threads.mjs [--models a,b] [--rounds N] [--calls N] [--out FILE]
+//   node bench/threads.mjs --report FILE   the markdown table of a saved run (bench/RESULTS.md)
 //   node bench/threads.mjs --wake      the cost of one split: a round trip to a worker with an empty job
 //   node --experimental-wasm-relaxed-simd bench/threads.mjs --default-vs OTHER/dist/index.js [--models a,b]
 //                                      the single-thread default against another build (e.g. the commit before
@@ -257,9 +258,28 @@ async function defaultVs(other, models) {
   }
 }
 
+/**
+ * The markdown table of a saved run. "2 free cores" projects 1-thread CPU time / the busier of edgenn's two
+ * threads' CPU time: the wall time if the worker never waited for a core (a bound, not a measurement).
+ */
+function report(file) {
+  const r = JSON.parse(readFileSync(file, "utf8"));
+  const f = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  console.log(`${r.date.slice(0, 16)}Z, ${r.cpu} x ${r.cores}, Node ${r.node}, onnxruntime-web ${r.ortWeb}, ${r.rounds} rounds; load average ${r.loadBefore} before, ${r.loadAfter} after\n`);
+  console.log("| model | edgenn 1 thread ms (CPU) | edgenn 2 threads ms (CPU) | wall speed-up | CPU main / worker thread | 2 free cores (projected) | ort-web 1 thread ms (CPU) | ort-web 2 threads ms (CPU) | ort-web wall speed-up | edgenn 2 / ort-web 2 | load |");
+  console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+  for (const [model, m] of Object.entries(r.models)) {
+    const e1 = m.median["edgenn-1"], e2 = m.median["edgenn-2"], o1 = m.median["ort-web-1"], o2 = m.median["ort-web-2"];
+    const cell = (x) => `${f(x.wall)} (${f(x.cpu)})`;
+    console.log(`| ${model}${m.wrong ? " WRONG" : ""} | ${cell(e1)} | ${cell(e2)} | ${(e1.wall / e2.wall).toFixed(2)}x | ${f(e2.mainCpu)} / ${f(e2.otherCpu)} | ` +
+      `${(e1.cpu / Math.max(e2.mainCpu, e2.otherCpu)).toFixed(2)}x | ${cell(o1)} | ${cell(o2)} | ${(o1.wall / o2.wall).toFixed(2)}x | ${(e2.wall / o2.wall).toFixed(2)} | ${m.load.split(",")[0]} |`);
+  }
+}
+
 const i = process.argv.indexOf("--child");
 if (i >= 0) await child(JSON.parse(process.argv[i + 1]));
 else if (process.argv.includes("--wake")) await wake();
+else if (process.argv.includes("--report")) report(process.argv[process.argv.indexOf("--report") + 1]);
 else if (process.argv.includes("--default-vs")) {
   const argv = process.argv.slice(2), at = argv.indexOf("--default-vs");
   const models = argv.includes("--models") ? argv[argv.indexOf("--models") + 1].split(",") : ["wdbc_mlp", ...MODELS];
