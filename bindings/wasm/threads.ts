@@ -72,7 +72,7 @@ export class ThreadPool {
     try {
       await Promise.all(Array.from({ length: size - 1 }, async (_, i) => {
         const w = await spawn(url, (why) => { pool.dead ??= `kernel thread ${i + 1} ${why}`; });
-        pool.workers.push(w.worker);
+        pool.workers[i] = w.worker;
         w.worker.postMessage({ module, memory, control, slot: (i + 1) * SLOT_BYTES, names: PARALLEL_KERNELS });
         await w.ready;
       }));
