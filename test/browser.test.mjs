@@ -60,16 +60,16 @@ async function runPage(serverOptions = {}, pagePath = "test/browser/page.html") 
 }
 
 /** The same page in Debian's Firefox ESR, driven over WebDriver BiDi by puppeteer-core (playwright needs a patched Firefox). */
-async function runFirefox() {
+async function runFirefox(serverOptions = {}, pagePath = "test/browser/page.html") {
   assert.ok(existsSync(FIREFOX), `${FIREFOX} is missing: install it with \`apt-get install -y firefox-esr\` (as root; .ci/run does this)`);
-  const server = await startServer();
+  const server = await startServer(serverOptions);
   try {
     const browser = await puppeteer.launch({ browser: "firefox", executablePath: FIREFOX, headless: true, timeout: 90_000 });
     try {
       const page = await browser.newPage();
       const errors = [];
       page.on("pageerror", (e) => errors.push(`pageerror: ${e}`));
-      await page.goto(`${server.url}test/browser/page.html`);
+      await page.goto(`${server.url}${pagePath}`);
       await page.waitForFunction(() => window.__result !== undefined, { timeout: 60_000 });
       return { result: await page.evaluate(() => window.__result), errors };
     } finally {
@@ -136,6 +136,15 @@ test("Chromium under a strict Content-Security-Policy (self only, wasm-unsafe-ev
 
 test("Chromium, cross-origin isolated (COOP/COEP): threads: 2 runs on workers with the same bits as 1 thread", { timeout: 120_000 }, async () => {
   const { result: r, errors } = await runPage({ isolate: true }, "test/browser/threads-page.html");
+  assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
+  assert.equal(r.crossOriginIsolated, true);
+  assert.equal(r.threads, 2);
+  assert.ok(r.identical, `${r.differing} of ${r.length} outputs differ from 1 thread`);
+  assert.deepEqual(errors, []);
+});
+
+test("Firefox ESR, cross-origin isolated (COOP/COEP): threads: 2 runs on workers with the same bits as 1 thread", { timeout: 180_000 }, async () => {
+  const { result: r, errors } = await runFirefox({ isolate: true }, "test/browser/threads-page.html");
   assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
   assert.equal(r.crossOriginIsolated, true);
   assert.equal(r.threads, 2);
