@@ -1,6 +1,6 @@
 /**
  * Splitting one kernel call across a multi-threaded session's threads (wasm/threads.ts). A step describes its
- * call as a kernel name and `args(part, scratch)` for a range of "units" (output rows, images, weight panels);
+ * call as a kernel name and `args(part, io, scratch)` for a range of "units" (output rows, images, weight panels);
  * `splitCall` returns the run: one direct call on one thread (the single-thread default), else one job per
  * thread over near-equal ranges. Each unit's output is computed by exactly the same arithmetic either way, so
  * results are bit-identical to one thread.
@@ -10,7 +10,9 @@ import type { Runtime, StepIO } from "./types.js";
 
 /**
  * Below this many FLOPs a call stays on the calling thread: waking a worker and waiting for it costs
- * ~20-60 µs here (bench/threads.mjs), the time of ~0.5 MFLOP at the kernels' speed, so a split only pays well above.
+ * 15-60 µs here (bench/threads.mjs --wake), the time of ~0.5 MFLOP at the kernels' speed, so a split only pays
+ * well above. Chosen from that, not tuned: runs of 1, 4 and 16 MFLOP on MobileNetV2 and SqueezeNet were swamped
+ * by the machine's load.
  */
 export const PARALLEL_MIN_FLOPS = 4e6;
 
