@@ -5,7 +5,8 @@
 //
 //   node bench/threads.mjs [--models a,b] [--rounds N] [--calls N] [--out FILE]
 //   node bench/threads.mjs --report FILE   the markdown table of a saved run (bench/RESULTS.md)
-//   node bench/threads.mjs --wake      the cost of one split: a round trip to a worker with an empty job
+//   node bench/threads.mjs --wake      the cost of one split: a round trip to a worker with an empty job; and two
+//                                      big GEMMs on 2 threads vs in sequence (what the machine lets 2 threads gain)
 //   node --experimental-wasm-relaxed-simd bench/threads.mjs --default-vs OTHER/dist/index.js [--models a,b]
 //                                      the single-thread default against another build (e.g. the commit before
 //                                      threads), interleaved, in process CPU time per call
@@ -18,6 +19,7 @@
 // of 2 threads over 1 of the same runtime. edgenn's 2-thread output must equal its 1-thread output bit for bit and
 // every output must be within 1e-3 (relative to max |ref|) of edgenn's, or the model is reported WRONG.
 import { fork } from "node:child_process";
+import { Worker } from "node:worker_threads";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -132,6 +134,17 @@ function shuffled(xs, seed) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
+/**
+ * How many cores this process gets right now: two busy threads' work in 0.5 s against one's (2.0 = two free
+ * cores, 1.0 = the second thread only takes time from the first). Other load on a shared machine shows here.
+ */
+async function coresAvailable() {
+  const spin = "let x = 0; const t = Date.now(); while (Date.now() - t < 500) x++; require('node:worker_threads').parentPort.postMessage(x);";
+  const busy = (n) => Promise.all(Array.from({ length: n }, () => new Promise((ok) => { const w = new Worker(spin, { eval: true }); w.once("message", (x) => { ok(x); void w.terminate(); }); })));
+  const [one] = await busy(1), two = await busy(2);
+  return (two[0] + two[1]) / one;
+}
+
 /** A child process for `config`, with request(message) → its answer. */
 async function start(config) {
   const p = fork(fileURLToPath(import.meta.url), ["--child", JSON.stringify(config)], { execArgv: [RELAXED_FLAG], stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -158,8 +171,8 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   const uptime = () => loadavg().map((x) => x.toFixed(2)).join(", ");
   const results = { date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version,
-    ortWeb: version("onnxruntime-web"), loadBefore: uptime(), rounds: o.rounds, models: {} };
-  console.log(`bench/threads.mjs: ${results.cpu} x ${results.cores}, Node ${results.node}, onnxruntime-web ${results.ortWeb}; load average ${results.loadBefore}`);
+    ortWeb: version("onnxruntime-web"), loadBefore: uptime(), coresBefore: await coresAvailable(), rounds: o.rounds, models: {} };
+  console.log(`bench/threads.mjs: ${results.cpu} x ${results.cores}, Node ${results.node}, onnxruntime-web ${results.ortWeb}; load average ${results.loadBefore}; cores available ${results.coresBefore.toFixed(2)}`);
   const children = [];
   for (const c of CONFIGS) children.push(await start(c));
   try {
@@ -193,26 +206,27 @@ async function main() {
       const med = Object.fromEntries(Object.entries(samples).map(([k, s]) => [k, {
         wall: median(s.wall), cpu: median(s.cpu), mainCpu: (s.main * 10) / s.calls, otherCpu: (s.other * 10) / s.calls,
       }]));
-      results.models[model] = { calls, identical, diffs, wrong, info, median: med, load: uptime() };
+      results.models[model] = { calls, identical, diffs, wrong, info, median: med, load: uptime(), cores: await coresAvailable() };
       const x = (a, b) => (med[a].wall / med[b].wall).toFixed(2);
       console.log(`${model.padEnd(17)} edgenn ${med["edgenn-1"].wall.toFixed(2)} -> ${med["edgenn-2"].wall.toFixed(2)} ms (${x("edgenn-1", "edgenn-2")}x, cpu ${med["edgenn-1"].cpu.toFixed(2)} -> ${med["edgenn-2"].cpu.toFixed(2)})` +
         `  ort-web ${med["ort-web-1"].wall.toFixed(2)} -> ${med["ort-web-2"].wall.toFixed(2)} ms (${x("ort-web-1", "ort-web-2")}x, cpu ${med["ort-web-1"].cpu.toFixed(2)} -> ${med["ort-web-2"].cpu.toFixed(2)})` +
         `  edgenn-2 main/worker thread cpu ${med["edgenn-2"].mainCpu.toFixed(2)}/${med["edgenn-2"].otherCpu.toFixed(2)}` +
-        `  edgenn-2/ort-web-2 ${(med["edgenn-2"].wall / med["ort-web-2"].wall).toFixed(2)}${wrong ? "  WRONG " + JSON.stringify({ identical, diffs }) : ""}  load ${uptime()}`);
+        `  edgenn-2/ort-web-2 ${(med["edgenn-2"].wall / med["ort-web-2"].wall).toFixed(2)}${wrong ? "  WRONG " + JSON.stringify({ identical, diffs }) : ""}  load ${uptime()}, cores ${results.models[model].cores.toFixed(2)}`);
     }
   } finally {
     for (const ch of children) ch.stop();
   }
   results.loadAfter = uptime();
+  results.coresAfter = await coresAvailable();
   writeFileSync(o.out, JSON.stringify(results, null, 2) + "\n");
-  console.log(`load average after: ${results.loadAfter}; wrote ${o.out}`);
+  console.log(`load average after: ${results.loadAfter}; cores available ${results.coresAfter.toFixed(2)}; wrote ${o.out}`);
 }
 
 /** µs per ThreadPool.run of two 1-column GEMMs (nothing to compute) vs one direct call: what waking a worker costs. */
 async function wake() {
   const { ThreadPool } = await import("../dist/wasm/threads.js");
   const { instantiateKernels } = await import("../dist/wasm/loader.js");
-  const memory = new WebAssembly.Memory({ initial: 4, maximum: 64, shared: true });
+  const memory = new WebAssembly.Memory({ initial: 4, maximum: 128, shared: true });
   const { exports, module } = await instantiateKernels({}, memory);
   const pool = await ThreadPool.start(module, memory, exports, 2);
   const job = { fn: "f32_gemm", args: [1, 8, 1, 65536, 1, 65536 + 1024, 65536 + 4096, 8, -Infinity, Infinity] };
@@ -224,6 +238,20 @@ async function wake() {
     t0 = performance.now();
     for (let i = 0; i < 2000; i++) exports.f32_gemm(...job.args);
     console.log(`round trip to a worker ${split.toFixed(1)} µs; the same call alone ${(((performance.now() - t0) / 2000) * 1000).toFixed(2)} µs`);
+  }
+  // Two independent 256^3 GEMMs: on 2 threads vs one after the other (2.0x with two free cores).
+  memory.grow(64);
+  const [M, N, K] = [256, 256, 256], A = 1 << 20, P = A + M * K * 4, C1 = P + (N + 8) * (K + 1) * 4, C2 = C1 + M * N * 4;
+  const big = (c) => ({ fn: "f32_gemm", args: [M, N, K, A, K, P, c, N, -Infinity, Infinity] });
+  for (let rep = 0; rep < 3; rep++) {
+    const cores = await coresAvailable();
+    let t0 = performance.now();
+    for (let i = 0; i < 100; i++) pool.run([big(C1), big(C2)]);
+    const par = (performance.now() - t0) / 100;
+    t0 = performance.now();
+    for (let i = 0; i < 100; i++) { exports.f32_gemm(...big(C1).args); exports.f32_gemm(...big(C2).args); }
+    const seq = (performance.now() - t0) / 100;
+    console.log(`two 256^3 GEMMs: 2 threads ${par.toFixed(2)} ms, one after the other ${seq.toFixed(2)} ms: ${(seq / par).toFixed(2)}x (cores available ${cores.toFixed(2)})`);
   }
   pool.dispose();
 }
@@ -265,14 +293,14 @@ async function defaultVs(other, models) {
 function report(file) {
   const r = JSON.parse(readFileSync(file, "utf8"));
   const f = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-  console.log(`${r.date.slice(0, 16)}Z, ${r.cpu} x ${r.cores}, Node ${r.node}, onnxruntime-web ${r.ortWeb}, ${r.rounds} rounds; load average ${r.loadBefore} before, ${r.loadAfter} after\n`);
-  console.log("| model | edgenn 1 thread ms (CPU) | edgenn 2 threads ms (CPU) | wall speed-up | CPU main / worker thread | 2 free cores (projected) | ort-web 1 thread ms (CPU) | ort-web 2 threads ms (CPU) | ort-web wall speed-up | edgenn 2 / ort-web 2 | load |");
-  console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+  console.log(`${r.date.slice(0, 16)}Z, ${r.cpu} x ${r.cores}, Node ${r.node}, onnxruntime-web ${r.ortWeb}, ${r.rounds} rounds; load average ${r.loadBefore} before, ${r.loadAfter} after; cores available (two busy threads' work / one's) ${r.coresBefore?.toFixed(2) ?? "-"} before, ${r.coresAfter?.toFixed(2) ?? "-"} after\n`);
+  console.log("| model | edgenn 1 thread ms (CPU) | edgenn 2 threads ms (CPU) | wall speed-up | CPU main / worker thread | 2 free cores (projected) | ort-web 1 thread ms (CPU) | ort-web 2 threads ms (CPU) | ort-web wall speed-up | edgenn 2 / ort-web 2 | load | cores free |");
+  console.log("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
   for (const [model, m] of Object.entries(r.models)) {
     const e1 = m.median["edgenn-1"], e2 = m.median["edgenn-2"], o1 = m.median["ort-web-1"], o2 = m.median["ort-web-2"];
     const cell = (x) => `${f(x.wall)} (${f(x.cpu)})`;
     console.log(`| ${model}${m.wrong ? " WRONG" : ""} | ${cell(e1)} | ${cell(e2)} | ${(e1.wall / e2.wall).toFixed(2)}x | ${f(e2.mainCpu)} / ${f(e2.otherCpu)} | ` +
-      `${(e1.cpu / Math.max(e2.mainCpu, e2.otherCpu)).toFixed(2)}x | ${cell(o1)} | ${cell(o2)} | ${(o1.wall / o2.wall).toFixed(2)}x | ${(e2.wall / o2.wall).toFixed(2)} | ${m.load.split(",")[0]} |`);
+      `${(e1.cpu / Math.max(e2.mainCpu, e2.otherCpu)).toFixed(2)}x | ${cell(o1)} | ${cell(o2)} | ${(o1.wall / o2.wall).toFixed(2)}x | ${(e2.wall / o2.wall).toFixed(2)} | ${m.load.split(",")[0]} | ${m.cores?.toFixed(2) ?? "-"} |`);
   }
 }
 
