@@ -4,12 +4,8 @@
 // tfjs reference within 1e-5. A second run serves .wasm with a wrong MIME type, which must not matter.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-import puppeteer from "puppeteer-core";
+import { existsSync } from "node:fs";
+import { withChromium, withFirefox } from "./browser/browsers.mjs";
 import { startServer } from "./browser/server.mjs";
 import { haveFixtures, makeFixtures } from "./runtimes/fixtures.mjs";
 
@@ -25,35 +21,16 @@ function assertModels(label, r) {
   assert.match(r.brokenWorker, /^DISPOSED: the worker running the session stopped/, `${label}: a worker that cannot start`);
 }
 
-const CHROMIUM = "/usr/bin/chromium";
-const FIREFOX = "/usr/bin/firefox-esr";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
 /** Serves the repo with `serverOptions`, opens the test page in a fresh Chromium profile, returns window.__result. */
 async function runPage(serverOptions = {}, pagePath = "test/browser/page.html") {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (as root; .ci/run does this)`);
   assert.ok(existsSync(new URL("../dist/bundle/edgenn.js", import.meta.url)), "dist/bundle/edgenn.js is missing: run npm run build");
   const server = await startServer(serverOptions);
   try {
-    const profile = mkdtempSync(join(tmpdir(), "edgenn-chromium-"));
-    try {
-      const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
-      try {
-        const page = ctx.pages()[0] ?? await ctx.newPage();
-        const errors = [];
-        page.on("pageerror", (e) => errors.push(`pageerror: ${e}`));
-        page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
-        await page.goto(`${server.url}${pagePath}`);
-        await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 30_000 });
-        const result = await page.evaluate(() => window.__result);
-        return { result, errors };
-      } finally {
-        await ctx.close();
-      }
-    } finally {
-      rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
-    }
+    return await withChromium(async (page, errors) => {
+      await page.goto(`${server.url}${pagePath}`);
+      await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 30_000 });
+      return { result: await page.evaluate(() => window.__result), errors };
+    });
   } finally {
     await server.close();
   }
@@ -61,20 +38,13 @@ async function runPage(serverOptions = {}, pagePath = "test/browser/page.html") 
 
 /** The same page in Debian's Firefox ESR, driven over WebDriver BiDi by puppeteer-core (playwright needs a patched Firefox). */
 async function runFirefox(serverOptions = {}, pagePath = "test/browser/page.html") {
-  assert.ok(existsSync(FIREFOX), `${FIREFOX} is missing: install it with \`apt-get install -y firefox-esr\` (as root; .ci/run does this)`);
   const server = await startServer(serverOptions);
   try {
-    const browser = await puppeteer.launch({ browser: "firefox", executablePath: FIREFOX, headless: true, timeout: 90_000 });
-    try {
-      const page = await browser.newPage();
-      const errors = [];
-      page.on("pageerror", (e) => errors.push(`pageerror: ${e}`));
+    return await withFirefox(async (page, errors) => {
       await page.goto(`${server.url}${pagePath}`);
       await page.waitForFunction(() => window.__result !== undefined, { timeout: 60_000 });
       return { result: await page.evaluate(() => window.__result), errors };
-    } finally {
-      await browser.close();
-    }
+    });
   } finally {
     await server.close();
   }
@@ -165,21 +135,15 @@ test("Chromium without COOP/COEP: threads: 2 fails with UNSUPPORTED naming the h
  */
 async function onlineThenOffline(pagePath, read) {
   const server = await startServer();
-  const profile = mkdtempSync(join(tmpdir(), "edgenn-chromium-"));
   try {
-    const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60_000 });
-    try {
-      const page = ctx.pages()[0] ?? await ctx.newPage();
+    return await withChromium(async (page) => {
       const visit = async () => { await page.goto(`${server.url}${pagePath}`); return read(page); };
       const online = await visit();
       let refused = 0;
       await page.route(/\.(enn|wasm)$/, (route) => { refused++; return route.abort("internetdisconnected"); });
       return { online, offline: await visit(), refused };
-    } finally {
-      await ctx.close();
-    }
+    });
   } finally {
-    rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
     await server.close();
   }
 }

@@ -1,14 +1,14 @@
 // The clinic page: four panels, each with its own model, all running in this tab on edgenn's one-file bundle. No
 // build step: plain ES modules, served by any static server (node examples/web/serve.mjs, then
 // /examples/clinic/index.html). The large models come from examples/clinic/cache/, made by scripts/clinic/make.mjs.
-import { explain, features, load, readEnn, Tensor } from "../../dist/bundle/edgenn.js";
+import { explain, features, load, loadInWorker, readEnn, Tensor } from "../../dist/bundle/edgenn.js";
 import { startDna } from "./panels/dna.mjs";
 import { startEcg } from "./panels/ecg.mjs";
 import { startImaging } from "./panels/imaging.mjs";
 import { startTabular } from "./panels/tabular.mjs";
 
 const PANELS = { tabular: startTabular, dna: startDna, imaging: startImaging, ecg: startEcg };
-const edgenn = { explain, load, readEnn, Tensor };
+const edgenn = { explain, load, loadInWorker, readEnn, Tensor };
 const $ = (id) => document.getElementById(id);
 const here = (path) => new URL(path, import.meta.url);
 const text = (className, textContent) => Object.assign(document.createElement("span"), { className, textContent });

@@ -28,7 +28,8 @@ export async function startImaging({ edgenn, $, fetchData, publish, panel }) {
   const examples = new Map([...file.options].map((o, i) => [o.value, slices[i]]));
   const { features, weights } = camSetup(edgenn.readEnn, bytes);
   const t0 = performance.now();
-  const session = await edgenn.load(bytes, { taps: [features] });
+  // DenseNet-121 takes ~0.1-0.2 s a slice: in a worker, so the page keeps responding while it runs.
+  const session = await edgenn.loadInWorker(bytes, { taps: [features] });
   const loadMs = performance.now() - t0;
   const { labels } = session.metadata.output, { size } = session.metadata.preprocessing;
   const upload = $("imaging-upload"), centre = $("imaging-centre"), width = $("imaging-width"), overlay = $("imaging-overlay");
