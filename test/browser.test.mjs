@@ -104,23 +104,16 @@ test("Chromium under a strict Content-Security-Policy (self only, wasm-unsafe-ev
   assert.match(String(blocked.error), /CompileError|Content Security Policy|wasm/i);
 });
 
-test("Chromium, cross-origin isolated (COOP/COEP): threads: 2 runs on workers with the same bits as 1 thread", { timeout: 120_000 }, async () => {
-  const { result: r, errors } = await runPage({ isolate: true }, "test/browser/threads-page.html");
-  assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
-  assert.equal(r.crossOriginIsolated, true);
-  assert.equal(r.threads, 2);
-  assert.ok(r.identical, `${r.differing} of ${r.length} outputs differ from 1 thread`);
-  assert.deepEqual(errors, []);
-});
-
-test("Firefox ESR, cross-origin isolated (COOP/COEP): threads: 2 runs on workers with the same bits as 1 thread", { timeout: 180_000 }, async () => {
-  const { result: r, errors } = await runFirefox({ isolate: true }, "test/browser/threads-page.html");
-  assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
-  assert.equal(r.crossOriginIsolated, true);
-  assert.equal(r.threads, 2);
-  assert.ok(r.identical, `${r.differing} of ${r.length} outputs differ from 1 thread`);
-  assert.deepEqual(errors, []);
-});
+for (const [browser, open] of [["Chromium", runPage], ["Firefox ESR", runFirefox]]) {
+  test(`${browser}, cross-origin isolated (COOP/COEP): threads: 2 runs on workers with the same bits as 1 thread`, { timeout: 180_000 }, async () => {
+    const { result: r, errors } = await open({ isolate: true }, "test/browser/threads-page.html");
+    assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
+    assert.equal(r.crossOriginIsolated, true);
+    assert.equal(r.threads, 2);
+    assert.ok(r.identical, `${r.differing} of ${r.length} outputs differ from 1 thread`);
+    assert.deepEqual(errors, []);
+  });
+}
 
 test("Chromium without COOP/COEP: threads: 2 fails with UNSUPPORTED naming the headers", { timeout: 120_000 }, async () => {
   const { result: r } = await runPage({}, "test/browser/threads-page.html");
