@@ -23,4 +23,10 @@ export default [
     output: { file: "dist/bundle/edgenn-worker.js", format: "es", paths: () => "./edgenn.js", sourcemap: true },
     plugins: plugins(),
   },
+  // The kernel threads' worker (load option threads): self-contained, next to edgenn.js where it is looked for.
+  {
+    input: "dist/wasm/edgenn-kernel-thread.js",
+    output: { file: "dist/bundle/edgenn-kernel-thread.js", format: "es", sourcemap: true },
+    plugins: plugins(),
+  },
 ];

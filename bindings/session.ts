@@ -22,6 +22,7 @@ import { RecurrentStream, streamingGraph } from "./stream.js";
 import { describe, Tensor } from "./tensor.js";
 import { instantiateKernels, type Variant, type WasmOptions } from "./wasm/loader.js";
 import { alignUp, ALIGN, LinearMemory } from "./wasm/memory.js";
+import { AUTO_MAX_THREADS, hardwareThreads, ThreadPool, threadsUnavailable } from "./wasm/threads.js";
 
 /** Resource limits, checked before anything is allocated; raise them for trusted large models. */
 export interface Limits {
@@ -78,6 +79,15 @@ export interface SessionOptions extends WasmOptions {
    * axes); other shapes are imported as they come (each new shape costs one import). Default: symbolic dims 1.
    */
   inputShapes?: Record<string, number[]>;
+  /**
+   * Kernel threads (default 1): N >= 2 runs big convolutions and dense layers split over N threads (the calling
+   * thread and N - 1 workers on shared wasm memory), with the same results as one thread. Needs SharedArrayBuffer:
+   * Node, Deno, Bun, and pages served cross-origin isolated (COOP/COEP headers); elsewhere load() fails with
+   * UNSUPPORTED. "auto": the hardware's threads (at most 4), or 1 where threads are unavailable; `session.threads`
+   * says which. dispose() ends the workers. Wasm memory is then capped at limits.maxMemoryBytes, default 1 GiB.
+   * See docs/threads.md.
+   */
+  threads?: number | "auto";
 }
 
 /** `cache: true` or store options: see io/cache.ts (Cache API in pages and workers, a directory in Node/Bun). */
@@ -304,6 +314,8 @@ export class InferenceSession {
   readonly variant: Variant;
   /** What the load-time graph passes did. */
   readonly fusion: FusionReport;
+  /** Kernel threads this session runs on (load option `threads`; 1 where "auto" found none). */
+  readonly threads: number = 1;
 
   private graph: Graph;
   private mem: LinearMemory;
@@ -323,6 +335,7 @@ export class InferenceSession {
   private wipe = false;
   private onEvent?: AuditHandler;
   private outMeta?: readonly ValueMetadata[];
+  private pool?: ThreadPool;
 
   private constructor(graph: Graph, mem: LinearMemory, variant: Variant, metadata: Record<string, unknown>, fusion: FusionReport, maxPlans: number) {
     this.graph = graph;
@@ -339,9 +352,25 @@ export class InferenceSession {
   /** A session over an in-memory graph (what `load` and the model builder use). The graph is not modified. */
   static async fromGraph(graph: Graph, options: SessionOptions & FromGraphOptions = {}): Promise<InferenceSession> {
     const { g, source, outputs, taps, fusion } = prepareGraph(graph, options.taps ?? []);
-    const { exports, variant } = await instantiateKernels(options);
     const limits = limitsOf(options);
-    const session = new InferenceSession(g, new LinearMemory(exports, limits.maxMemoryBytes), variant, options.metadata ?? {}, fusion, options.maxPlans ?? 8);
+    const { exports, variant, maxBytes, pool } = await kernelThreads(options, limits);
+    const session = new InferenceSession(g, new LinearMemory(exports, maxBytes), variant, options.metadata ?? {}, fusion, options.maxPlans ?? 8);
+    if (pool) {
+      session.pool = pool;
+      (session as { threads: number }).threads = pool.size;
+    }
+    try {
+      session.prepare(options, limits, g, source, outputs, taps);
+    } catch (e) {
+      pool?.dispose();
+      throw e;
+    }
+    return session;
+  }
+
+  /** fromGraph's checks, constant folding and first plan. */
+  private prepare(options: SessionOptions & FromGraphOptions, limits: Required<Limits>, g: Graph, source: Graph, outputs: string[], taps: string[]): void {
+    const session = this;
     session.maxArenaBytes = limits.maxArenaBytes;
     session.wipe = options.wipe === true;
     if (options.nonFinite !== undefined && options.nonFinite !== "allow" && options.nonFinite !== "reject") {
@@ -365,7 +394,6 @@ export class InferenceSession {
       }
     }
     session.planFor(nominal);
-    return session;
   }
 
   /**
@@ -520,8 +548,9 @@ export class InferenceSession {
     return { weights, arena, total: this.mem.bytes };
   }
 
-  /** Zeroes and releases the kernel instance's memory; the session cannot run afterwards. */
+  /** Zeroes and releases the kernel instance's memory and ends its worker threads; the session cannot run afterwards. */
   dispose(): void {
+    this.pool?.dispose();
     // Weights, activations, everything: nothing of the model or its inputs stays in this memory.
     if (this.mem) this.mem.zero(0, this.mem.bytes);
     if (!this.disposed) void this.outputMetadata; // computed now: still answerable after
@@ -538,7 +567,7 @@ export class InferenceSession {
   release(): Promise<void> { this.dispose(); return Promise.resolve(); }
 
   private runtime(): PlanRuntime {
-    return sessionRuntime(this.mem, this.graph, this.packedCache, this.constAddr, () => this.arenaBase >= 0, { winograd: this.source?.options.winograd });
+    return { ...sessionRuntime(this.mem, this.graph, this.packedCache, this.constAddr, () => this.arenaBase >= 0, { winograd: this.source?.options.winograd }), threads: this.pool };
   }
 
   private planFor(shapes: Map<string, number[]>): Plan {
@@ -608,6 +637,35 @@ export class InferenceSession {
       g.nodes.splice(g.nodes.indexOf(node), 1);
     }
   }
+}
+
+/**
+ * The kernel instance, and with `threads` >= 2 (of the threads build, on shared memory) its worker threads.
+ * Shared memory cannot move, so engines reserve its maximum up front: 1 GiB unless limits.maxMemoryBytes says
+ * otherwise (a 4 GiB reservation fails on 32-bit and many mobile browsers).
+ */
+async function kernelThreads(options: SessionOptions, limits: Required<Limits>) {
+  const threads = await threadCount(options.threads);
+  if (threads === 1) return { ...(await instantiateKernels(options)), maxBytes: limits.maxMemoryBytes, pool: undefined };
+  const maxBytes = Math.min(options.limits?.maxMemoryBytes ?? 2 ** 30, 2 ** 32 - 65536);
+  let shared: WebAssembly.Memory;
+  try {
+    shared = new WebAssembly.Memory({ initial: 1, maximum: Math.ceil(maxBytes / 65536), shared: true });
+  } catch (e) {
+    throw new EdgennError("LIMIT", `threads: could not reserve ${maxBytes} bytes of shared wasm memory (${(e as Error).message}); lower limits.maxMemoryBytes`);
+  }
+  const { exports, variant, module } = await instantiateKernels(options, shared);
+  return { exports, variant, maxBytes, pool: await ThreadPool.start(module, shared, exports, threads) };
+}
+
+/** The load option `threads` as a count: 1 by default, and where "auto" finds no threads; N >= 2 must be possible. */
+async function threadCount(option: SessionOptions["threads"]): Promise<number> {
+  if (option === undefined || option === 1) return 1;
+  const unavailable = threadsUnavailable();
+  if (option === "auto") return unavailable ? 1 : Math.max(1, Math.min(await hardwareThreads(), AUTO_MAX_THREADS));
+  if (!Number.isInteger(option) || option < 1 || option > 64) throw new EdgennError("BAD_INPUT", `options.threads must be "auto" or a whole number from 1 to 64, got ${JSON.stringify(option)}`);
+  if (unavailable) throw new EdgennError("UNSUPPORTED", `threads: ${option} needs wasm threads, but ${unavailable}; or load without threads`);
+  return option;
 }
 
 /**

@@ -37,11 +37,11 @@ async function runPage(serverOptions = {}, pagePath = "test/browser/page.html", 
 }
 
 /** The same page in Debian's Firefox ESR, driven over WebDriver BiDi by puppeteer-core (playwright needs a patched Firefox). */
-async function runFirefox() {
-  const server = await startServer();
+async function runFirefox(serverOptions = {}, pagePath = "test/browser/page.html") {
+  const server = await startServer(serverOptions);
   try {
     return await withFirefox(async (page, errors) => {
-      await page.goto(`${server.url}test/browser/page.html`);
+      await page.goto(`${server.url}${pagePath}`);
       await page.waitForFunction(() => window.__result !== undefined, { timeout: 60_000 });
       return { result: await page.evaluate(() => window.__result), errors };
     });
@@ -117,6 +117,24 @@ test("Chromium under a strict Content-Security-Policy (self only, wasm-unsafe-ev
   // The policy is really enforced: without 'wasm-unsafe-eval' the same page cannot compile the kernels.
   const { result: blocked } = await runPage({ csp: "default-src 'self'; script-src 'self'" });
   assert.match(String(blocked.error), /CompileError|Content Security Policy|wasm/i);
+});
+
+for (const [browser, open] of [["Chromium", runPage], ["Firefox ESR", runFirefox]]) {
+  test(`${browser}, cross-origin isolated (COOP/COEP): threads: 2 runs on workers with the same bits as 1 thread`, { timeout: 180_000 }, async () => {
+    const { result: r, errors } = await open({ isolate: true }, "test/browser/threads-page.html");
+    assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
+    assert.equal(r.crossOriginIsolated, true);
+    assert.equal(r.threads, 2);
+    assert.ok(r.identical, `${r.differing} of ${r.length} outputs differ from 1 thread`);
+    assert.deepEqual(errors, []);
+  });
+}
+
+test("Chromium without COOP/COEP: threads: 2 fails with UNSUPPORTED naming the headers", { timeout: 120_000 }, async () => {
+  const { result: r } = await runPage({}, "test/browser/threads-page.html");
+  assert.equal(r.crossOriginIsolated, false);
+  assert.equal(r.code, "UNSUPPORTED", r.error);
+  assert.match(r.error, /Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
 });
 
 /**

@@ -14,11 +14,25 @@ test("the rollup bundle loads the default model and matches tfjs within 1e-5", a
   s.dispose();
 });
 
+test("the bundle's threads: its worker and threaded binaries are found next to it, and 2 threads give 1 thread's answers", async () => {
+  const { load, Tensor } = await import("../dist/bundle/edgenn.js");
+  const bytes = readFileSync(new URL("../models/wdbc-mlp.enn", import.meta.url));
+  const x = new Tensor("float32", Float32Array.from({ length: 60 }, (_, i) => Math.sin(i)), [2, 30]);
+  const answers = [];
+  for (const threads of [1, 2]) {
+    const s = await load(bytes, { threads });
+    assert.equal(s.threads, threads);
+    answers.push([...(await s.run({ input: x })).output.data]);
+    s.dispose();
+  }
+  assert.deepEqual(answers[1], answers[0]);
+});
+
 test("size budget: each kernel binary under 300 KB, the minified runtime bundle under 180 KB (raw)", async () => {
   const { readdirSync, statSync } = await import("node:fs");
   const dir = new URL("../dist/bundle/", import.meta.url);
   const size = (f) => statSync(new URL(f, dir)).size;
-  for (const f of ["edgenn-simd.wasm", "edgenn-relaxed.wasm", "edgenn-scalar.wasm"]) assert.ok(size(f) < 300_000, `${f}: ${size(f)} bytes`);
+  for (const f of ["edgenn-simd.wasm", "edgenn-relaxed.wasm", "edgenn-scalar.wasm", "edgenn-simd-mt.wasm", "edgenn-relaxed-mt.wasm"]) assert.ok(size(f) < 300_000, `${f}: ${size(f)} bytes`);
   // The bundle a page loads for .enn models: the entry and every chunk it imports statically (not the importers).
   const js = readdirSync(dir).filter((f) => f.endsWith(".js") && !/onnx|tfjs|keras/.test(f));
   const total = js.reduce((a, f) => a + size(f), 0);

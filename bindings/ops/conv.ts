@@ -8,6 +8,7 @@ import { applyActivation, parseActivation, type Activation } from "./activation.
 import type { KernelExports } from "../wasm/kernels.js";
 import { as2d, groupsOf, joinImage, layoutOf, slidingWindow, splitImage } from "./geometry.js";
 import { inLayout } from "./layout.js";
+import { splitCall, type Part, type SplitCall } from "./parallel.js";
 import { fail, need, sizeOf, type OpContext, type OpDef, type Step, type StepIO } from "./types.js";
 
 function geometry(c: OpContext) {
@@ -47,34 +48,46 @@ function winograd(g: ReturnType<typeof geometry>): "wino" | "wino1d" | undefined
   return undefined;
 }
 
-/** The kernel family of a conv: packed weight and scratch sizes (floats), packing, and the call. */
-interface ConvKernel { packedSize: number; scratch: number; pack(w: number, b: number, p: number): void; run(io: StepIO, p: number): void }
+/**
+ * The kernel family of a conv: packed weight and scratch sizes (floats), packing, and the call over a part of
+ * the output (parallel.ts): whole images when the batch has several, else output rows (multiples of 4 for the
+ * 4x4 Winograd tiles) with the input pointer and padding moved to those rows; for the 1-D Winograd, rows of n * h.
+ */
+interface ConvKernel { packedSize: number; scratch: number; pack(w: number, b: number, p: number): void; call(packed: number): Omit<SplitCall, "scratchBytes" | "flops"> }
 function kernelFor(g: ReturnType<typeof geometry>, k: KernelExports, act: Activation, allowWinograd: boolean): ConvKernel {
   const { x, cout, groups, win } = g;
   const [ih, iw] = as2d(x.spatial, 1), [oh, ow] = as2d(win.out, 1), [kh, kw] = as2d(win.kernel, 1);
   const [sh, sw] = as2d(win.strides, 1), [dh, dw] = as2d(win.dilations, 1);
   const [pt, pl] = as2d(win.padBegin, 0);
   const cin = x.ch, n = x.n, lo = act.min, hi = act.max;
+  // Output rows [u0, u1) of one image read input rows from u0 * sh - pt: the input pointer moves to the first
+  // real row among them, the rest of the offset stays padding.
+  const sub = ({ u0, u1 }: Part, io: StepIO) => {
+    if (n > 1) return { n: u1 - u0, ih, oh, pt, x: io.inputs[0] + u0 * ih * iw * cin * 4, y: io.outputs[0] + u0 * oh * ow * cout * 4 };
+    const first = Math.max(0, u0 * sh - pt);
+    return { n: 1, ih: ih - first, oh: u1 - u0, pt: first - (u0 * sh - pt), x: io.inputs[0] + first * iw * cin * 4, y: io.outputs[0] + u0 * ow * cout * 4 };
+  };
+  const units = n > 1 ? n : oh;
   switch (g.depthwise ? "dw" : (allowWinograd && winograd(g)) || "gemm") {
     case "dw": return {
       packedSize: k.f32_dwconv2d_packed_size(kh, kw, cin), scratch: 0,
       pack: (w, b, p) => k.f32_dwconv2d_pack(kh, kw, cin, w, b, p),
-      run: (io, p) => k.f32_dwconv2d(n, ih, iw, cin, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, io.inputs[0], p, io.outputs[0], lo, hi),
+      call: (p) => ({ fn: "f32_dwconv2d", units, args: (part, io) => { const s = sub(part, io); return [s.n, s.ih, iw, cin, s.oh, ow, kh, kw, sh, sw, dh, dw, s.pt, pl, s.x, p, s.y, lo, hi]; } }),
     };
     case "wino": return {
       packedSize: k.f32_conv2d_wino_packed_size(cin, cout), scratch: k.f32_conv2d_wino_scratch_size(cin, cout),
       pack: (w, b, p) => k.f32_conv2d_wino_pack(cin, cout, w, b, p),
-      run: (io, p) => k.f32_conv2d_wino(n, ih, iw, cin, oh, ow, cout, pt, pl, io.inputs[0], p, io.outputs[0], io.scratch, lo, hi),
+      call: (p) => ({ fn: "f32_conv2d_wino", units, align: n > 1 ? 1 : 4, args: (part, io, scratch) => { const s = sub(part, io); return [s.n, s.ih, iw, cin, s.oh, ow, cout, s.pt, pl, s.x, p, s.y, scratch, lo, hi]; } }),
     };
     case "wino1d": return {
       packedSize: k.f32_conv1d_wino_packed_size(kw, cin, cout), scratch: k.f32_conv1d_wino_scratch_size(kw, cin, cout),
       pack: (w, b, p) => k.f32_conv1d_wino_pack(kw, cin, cout, w, b, p),
-      run: (io, p) => k.f32_conv1d_wino(n * ih, iw, cin, ow, cout, kw, pl, io.inputs[0], p, io.outputs[0], io.scratch, lo, hi),
+      call: (p) => ({ fn: "f32_conv1d_wino", units: n * ih, args: ({ u0, u1 }, io, scratch) => [u1 - u0, iw, cin, ow, cout, kw, pl, io.inputs[0] + u0 * iw * cin * 4, p, io.outputs[0] + u0 * ow * cout * 4, scratch, lo, hi] }),
     };
     case "gemm": return {
       packedSize: k.f32_conv2d_packed_size(kh, kw, cin, cout, groups), scratch: k.f32_conv2d_scratch_size(ow, kh, kw, cin, cout, groups),
       pack: (w, b, p) => k.f32_conv2d_pack(kh, kw, cin, cout, groups, w, b, p),
-      run: (io, p) => k.f32_conv2d(n, ih, iw, cin, oh, ow, cout, kh, kw, sh, sw, dh, dw, pt, pl, groups, io.inputs[0], p, io.outputs[0], io.scratch, lo, hi),
+      call: (p) => ({ fn: "f32_conv2d", units, args: (part, io, scratch) => { const s = sub(part, io); return [s.n, s.ih, iw, cin, s.oh, ow, cout, kh, kw, sh, sw, dh, dw, s.pt, pl, groups, s.x, p, s.y, scratch, lo, hi]; } }),
     };
   }
 }
@@ -100,11 +113,13 @@ export const Conv: OpDef = {
     const [ih, iw] = as2d(x.spatial, 1), [oh, ow] = as2d(win.out, 1);
     const outCount = x.n * oh * ow * cout;
     const k = rt.k;
+    const flops = 2 * outCount * sizeOf(c.consts[1]!.shape.slice(1));
+    const call = splitCall(rt, { ...kernel.call(packed), scratchBytes: 4 * kernel.scratch, flops });
     const step: Step = {
-      scratch: 4 * kernel.scratch,
+      scratch: call.scratch,
       run(io) {
         if (outCount === 0) return;
-        kernel.run(io, packed);
+        call.run(io);
         applyActivation(k, act, io.outputs[0], outCount);
       },
     };

@@ -3,7 +3,11 @@
  * transposeW), packed once per session for the GEMM; the bias and a clamp activation ride in its epilogue.
  */
 import { applyActivation, parseActivation } from "./activation.js";
+import { splitCall } from "./parallel.js";
 import { fail, need, sizeOf, type OpContext, type OpDef } from "./types.js";
+
+/** Columns per panel of a packed GEMM B (assembly/gemm/gemm.ts NR). */
+const PANEL = 8;
 
 function weightGeometry(c: OpContext): { k: number; n: number; transposed: boolean } {
   const w = c.consts[1];
@@ -35,11 +39,17 @@ export const Dense: OpDef = {
       return p;
     });
     const m = sizeOf(out) / n;
+    // Split by the packed weights' panels of PANEL columns: each thread reads all of x and its share of W.
+    const panelBytes = PANEL * (k + 1) * 4;
+    const call = splitCall(rt, {
+      fn: "f32_gemm", units: Math.ceil(n / PANEL), scratchBytes: 0, flops: 2 * m * n * k,
+      args: ({ u0, u1 }, io) => [m, Math.min(n, u1 * PANEL) - u0 * PANEL, k, io.inputs[0], k, packed + u0 * panelBytes, io.outputs[0] + u0 * PANEL * 4, n, act.min, act.max],
+    });
     return {
-      scratch: 0,
+      scratch: call.scratch,
       run(io) {
         if (m === 0) return;
-        rt.k.f32_gemm(m, n, k, io.inputs[0], k, packed, io.outputs[0], n, act.min, act.max);
+        call.run(io);
         applyActivation(rt.k, act, io.outputs[0], m * n);
       },
     };

@@ -3,6 +3,7 @@ import { EdgennError } from "../errors.js";
 import type { AttrValue, Constant, Node } from "../ir/graph.js";
 import type { KernelExports } from "../wasm/kernels.js";
 import type { LinearMemory } from "../wasm/memory.js";
+import type { ThreadPool } from "../wasm/threads.js";
 
 export interface OpContext {
   node: Node;
@@ -26,6 +27,8 @@ export interface Runtime {
   planInts(values: number[]): { ptr: number };
   /** Session choices ops honour (load options): `winograd: false` keeps 3x3 convs on im2col (a quarter of the weight memory). */
   options?: { winograd?: boolean };
+  /** The session's kernel threads (load option `threads`); absent: one thread. Ops split big steps over them (parallel.ts). */
+  threads?: ThreadPool;
 }
 
 export interface StepIO { inputs: number[]; outputs: number[]; scratch: number }

@@ -12,13 +12,15 @@ import { readSource } from "../io/source.js";
 export type Variant = "relaxed" | "simd" | "scalar";
 export const VARIANTS: readonly Variant[] = ["relaxed", "simd", "scalar"];
 export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | string;
+/** A build's file: edgenn-<variant>.wasm, and the threads builds (shared imported memory) edgenn-<variant>-mt.wasm. */
+export type Build = Variant | `${Variant}-mt`;
 export interface WasmOptions {
   /** Force a build; default: the best the engine validates, relaxed, then simd, then scalar. */
   variant?: Variant;
   /** Same as `variant` (the name issue 6 uses); `variant` wins when both are given. */
   backend?: Variant;
-  /** Where each build comes from; default: edgenn-<variant>.wasm next to this file. */
-  sources?: Partial<Record<Variant, WasmSource>>;
+  /** Where each build comes from; default: edgenn-<build>.wasm next to this file ("-mt": threads, see load()'s threads). */
+  sources?: Partial<Record<Build, WasmSource>>;
   /**
    * Keep what comes over HTTP (the model and the kernel binary) in an offline store: `true` or
    * `{ dir }` (Node/Bun directory) / `{ name }` (Cache API store). See io/cache.ts.
@@ -54,19 +56,21 @@ export function chooseVariant(opts: WasmOptions = {}): Variant {
   return asked ?? (f.relaxedSimd ? "relaxed" : f.simd ? "simd" : "scalar");
 }
 
-/** Compiles (once per variant and source) and returns the module for the chosen variant. */
-export function kernelModule(opts: WasmOptions = {}): Promise<{ module: WebAssembly.Module; variant: Variant }> {
+/** Compiles (once per build and source) and returns the module for the chosen variant (its threads build with `threads`). */
+export function kernelModule(opts: WasmOptions = {}, threads = false): Promise<{ module: WebAssembly.Module; variant: Variant }> {
   const variant = chooseVariant(opts);
-  const source = opts.sources?.[variant] ?? defaultSource(variant);
+  if (threads && variant === "scalar") throw new EdgennError("UNSUPPORTED", "threads: the multi-threaded kernel builds need wasm SIMD, which this engine lacks; run with threads: 1");
+  const build: Build = threads ? `${variant}-mt` : variant;
+  const source = opts.sources?.[build] ?? defaultSource(build);
   if (source instanceof WebAssembly.Module) return Promise.resolve({ module: source, variant });
-  const key = typeof source === "string" || source instanceof URL ? `${variant}:${source}` : "";
+  const key = typeof source === "string" || source instanceof URL ? `${build}:${source}` : "";
   let p = key ? compiled.get(key) : undefined;
   if (!p) {
     // Over HTTP with options.cache, the binary comes from the offline store too (a page that works offline).
     const cached = opts.cache && !(source instanceof Uint8Array || source instanceof ArrayBuffer) && /^https?:/i.test(String(source));
     const bytes = cached ? import("../io/cache.js").then((c) => c.cachedFetch(String(source), typeof opts.cache === "object" ? opts.cache : {})) : readSource(source);
     p = bytes.then((b) => WebAssembly.compile(b as BufferSource)).catch((e) => {
-      throw e instanceof EdgennError ? e : new EdgennError("UNSUPPORTED", `could not compile the ${variant} kernel build (edgenn-${variant}.wasm): ${(e as Error).message}`);
+      throw e instanceof EdgennError ? e : new EdgennError("UNSUPPORTED", `could not compile the ${build} kernel build (edgenn-${build}.wasm): ${(e as Error).message}`);
     });
     if (key) compiled.set(key, p);
     p.catch(() => key && compiled.delete(key));
@@ -75,20 +79,23 @@ export function kernelModule(opts: WasmOptions = {}): Promise<{ module: WebAssem
 }
 
 /** The binary next to this module; runtimes whose modules have no URL (workerd) must pass `sources`. */
-function defaultSource(variant: Variant): URL {
+function defaultSource(build: Build): URL {
   try {
-    return new URL(`./edgenn-${variant}.wasm`, import.meta.url);
+    return new URL(`./edgenn-${build}.wasm`, import.meta.url);
   } catch {
-    throw new EdgennError("UNSUPPORTED", `cannot locate edgenn-${variant}.wasm: this runtime gives modules no URL (e.g. Cloudflare workerd); pass options.sources: { relaxed, simd, scalar } as imported WebAssembly.Modules`);
+    throw new EdgennError("UNSUPPORTED", `cannot locate edgenn-${build}.wasm: this runtime gives modules no URL (e.g. Cloudflare workerd); pass options.sources: { relaxed, simd, scalar } as imported WebAssembly.Modules`);
   }
 }
 
-/** Instantiates a fresh kernel instance: every session has its own linear memory. */
-export async function instantiateKernels(opts: WasmOptions = {}): Promise<{ exports: KernelExports; variant: Variant }> {
-  const { module, variant } = await kernelModule(opts);
-  const instance = await WebAssembly.instantiate(module, {});
+/**
+ * Instantiates a fresh kernel instance: every session has its own linear memory. With `shared` (a shared
+ * WebAssembly.Memory), the threads build on that memory; its module is returned for the workers.
+ */
+export async function instantiateKernels(opts: WasmOptions = {}, shared?: WebAssembly.Memory): Promise<{ exports: KernelExports; variant: Variant; module: WebAssembly.Module }> {
+  const { module, variant } = await kernelModule(opts, shared !== undefined);
+  const instance = await WebAssembly.instantiate(module, shared ? { env: { memory: shared } } : {});
   const exports = instance.exports as unknown as KernelExports;
   const built: Variant = (["simd", "relaxed", "scalar"] as const)[exports.variant()] ?? "simd";
   if (built !== variant) throw new EdgennError("BAD_INPUT", `the ${variant} kernel source holds the ${built} build`);
-  return { exports, variant };
+  return { exports, variant, module };
 }
