@@ -9,6 +9,7 @@ import type { Graph } from "./ir/graph.js";
 import { inferShapes } from "./ir/shapes.js";
 import { describe, Tensor, type DataType } from "./tensor.js";
 import { VARIANTS, type WasmOptions } from "./wasm/loader.js";
+import { threadsUnavailable } from "./wasm/threads.js";
 
 export type LogLevel = "verbose" | "info" | "warning" | "error" | "fatal";
 type WasmPaths = string | URL | Record<string, string | URL>;
@@ -19,11 +20,14 @@ export interface Env {
   logLevel: LogLevel;
   debug: boolean;
   wasm: {
-    /** Accepted, ignored: edgenn runs one thread per session. */
+    /**
+     * Kernel threads, as load()'s `threads` (1 by default here; 0 = "auto"); more than 1 falls back to 1 thread
+     * where wasm threads are impossible (a page without cross-origin isolation), as onnxruntime-web does.
+     */
     numThreads?: number;
     /** Accepted, ignored: edgenn picks its build itself (relaxed SIMD, SIMD-128, or scalar where the engine has no SIMD). */
     simd?: boolean;
-    /** Accepted, ignored. */
+    /** Accepted, ignored: loadInWorker() runs a session in a worker. */
     proxy?: boolean;
     /**
      * Where edgenn's kernel binaries are served: a prefix ("/assets/" + "edgenn-simd.wasm") or a map
@@ -104,7 +108,7 @@ export function createArgs(arg0: unknown, arg1?: unknown, arg2?: unknown, arg3?:
 }
 
 /** ORT's session options as edgenn's: the provider list checked, env.wasm.wasmPaths as `sources`, the rest dropped. */
-export function sessionOptions(o: OrtSessionOptions): WasmOptions & { maxPlans?: number } {
+export function sessionOptions(o: OrtSessionOptions): WasmOptions & { maxPlans?: number; threads?: number | "auto" } {
   const names = (o.executionProviders ?? []).map((p) => {
     const name = typeof p === "string" ? p : p && typeof p === "object" ? p.name : undefined;
     if (typeof name !== "string") throw badArg(`executionProviders: each entry must be a name or { name }, got ${describe(p)}`);
@@ -119,7 +123,18 @@ export function sessionOptions(o: OrtSessionOptions): WasmOptions & { maxPlans?:
   const locs = loc === undefined ? [] : typeof loc === "string" ? [loc] : Object.values(loc);
   const off = locs.find((l) => l !== "cpu" && l !== "cpu-pinned");
   if (off !== undefined) throw new EdgennError("UNSUPPORTED", `preferredOutputLocation '${off}' is not supported: edgenn's outputs are always on the CPU ('cpu')`);
-  return { variant: o.variant ?? o.backend, sources: o.sources ?? wasmSources(), maxPlans: o.maxPlans };
+  return { variant: o.variant ?? o.backend, sources: o.sources ?? wasmSources(), maxPlans: o.maxPlans, threads: ortThreads() };
+}
+
+/**
+ * env.wasm.numThreads as edgenn's `threads`: as onnxruntime-web does, more than 1 where wasm threads are possible
+ * (else 1, silently: ORT also falls back to one thread without cross-origin isolation), 0 or unset for "auto".
+ */
+function ortThreads(): number | "auto" {
+  const n = env.wasm.numThreads;
+  if (n === undefined || n === 0) return "auto";
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw badArg(`env.wasm.numThreads must be a whole number >= 0, got ${describe(n)}`);
+  return n === 1 || threadsUnavailable() ? 1 : Math.min(n, 64);
 }
 
 function warnOnce(msg: string): void {
@@ -133,7 +148,8 @@ function wasmSources(): WasmOptions["sources"] {
   const p = env.wasm.wasmPaths;
   if (p === undefined || p === null || p === "") return undefined;
   const sources: NonNullable<WasmOptions["sources"]> = {};
-  for (const v of VARIANTS) {
+  // Every build's file, the threads builds (edgenn-<variant>-mt.wasm, env.wasm.numThreads > 1) too.
+  for (const v of [...VARIANTS, ...VARIANTS.filter((x) => x !== "scalar").map((x) => `${x}-mt` as const)]) {
     const file = `edgenn-${v}.wasm`;
     const at = typeof p === "string" ? p + file : p instanceof URL ? new URL(file, p) : p[file];
     if (at !== undefined) sources[v] = locate(at);

@@ -296,6 +296,7 @@ test("executionProviders: ours run, others fall back to wasm with one warning pe
 
 test("env.wasm.wasmPaths locates edgenn's .wasm files (prefix or map); a wrong one fails naming it", async () => {
   const bytes = readFileSync(modelPath);
+  env.wasm.numThreads = 1; // the one-thread builds here (an earlier test set 4, as ORT apps do)
   const x = new Tensor(features(4), [1, 30]);
   const want = (await (await InferenceSession.create(bytes)).run({ input: x })).output.data;
   // A copy of the binaries somewhere else proves they are read from where wasmPaths says.
@@ -348,3 +349,24 @@ test("edgenn's own API stays: load, fromGraph, inputs, fusion, memory, metadata,
   g.dispose();
 });
 
+
+test("env.wasm.numThreads: 2 runs two kernel threads where wasm threads exist (Node here), the same bits as 1; invalid values are refused", async () => {
+  const { InferenceSession: S, env: e, Tensor: T } = await import("../dist/index.js");
+  const x = new T("float32", Float32Array.from({ length: 30 * 4 }, (_, i) => Math.cos(i)), [4, 30]);
+  const saved = e.wasm.numThreads;
+  try {
+    const outs = [];
+    for (const n of [1, 2]) {
+      e.wasm.numThreads = n;
+      const s = await S.create("models/wdbc-mlp.enn");
+      assert.equal(s.threads, n);
+      outs.push([...(await s.run({ input: x })).output.data]);
+      await s.release();
+    }
+    assert.deepEqual(outs[0], outs[1]);
+    e.wasm.numThreads = -1;
+    await assert.rejects(S.create("models/wdbc-mlp.enn"), (err) => err.code === "BAD_INPUT" && /numThreads/.test(err.message));
+  } finally {
+    e.wasm.numThreads = saved;
+  }
+});
