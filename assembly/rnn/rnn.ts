@@ -14,22 +14,28 @@
 //     schedules all 8 loads of the row first, needs 17 xmm registers (15 exist) and spills accumulators on every
 //     row. Split, the loop runs spill-free at ~1.6 madd/cycle relaxed, ~1.35 simd (both ~0.6-0.8 before). A row
 //     is 9 vector loads for 8 madds; at two vector loads per cycle (Zen 4) ~1.8 is the likely ceiling at batch 1.
-//     No better (bench/RESULTS.md): 2 or 4 rows per iteration, h loaded 4 at a time and shuffled, 6 or 12
-//     accumulators, mul + fma + add mixes, the exit test after the row instead of mid-row. Rows are summed in
-//     order, so the two builds differ only by fusing.
+//     No better (bench/RESULTS.md): 2 or 4 rows per iteration, h loaded 4 at a time and shuffled (also with 12
+//     accumulators: 1.4x slower), 6 accumulators, mul + fma + add mixes, the exit test after the row instead of
+//     mid-row, h pre-broadcast to a buffer (plain loads instead of vbroadcastss). Rows are summed in order, so the
+//     two builds differ only by fusing.
 //   - The units are walked in spans of 32 (GRU 2 + 1 blocks, RNN 1) or one LSTM block: the GEMVs write the gate
 //     values to the static buffer G (512 bytes, stays in L1), then the cell update runs on groups of 4 units, adding
 //     the input projection x. Out of the GEMV loop, the cell code's constants and pointers cannot crowd its
 //     registers. (Finishing each 8-unit LSTM block right after its GEMV measured the same as spans of 32 units.)
-//   - The 12-accumulator LSTM GEMV: a row is 13 loads for 12 madds (9 for 8), and 12 chains leave slack over the
-//     4-cycle FMA latency. SIMD-128 build ~7% faster per LSTM step (h 128: 4.64 -> 4.30 us), relaxed ~1-2% (it is
-//     bound by the vector loads, ~1.8 per cycle, and h = 128 still needs its 8-unit tail block).
+//   - The 12-accumulator LSTM GEMV (rnn_gemv12; its two exit tests are one condition, so V8 keeps one and splits
+//     the row 4 | 8, spill-free): a row is 13 loads for 12 madds (9 for 8), and 12 chains leave slack over the
+//     4-cycle FMA latency. Per LSTM step (h 128), the SIMD-128 build is ~7% faster (4.7 -> 4.3-4.4 us: it is bound
+//     by instruction issue, 16 FP operations + 9 loads per 8 madds), the relaxed build ~1% (3.65 -> 3.6 us: it is
+//     bound by the vector loads, ~1.6-1.8 per cycle, and h = 128 still takes an 8-unit last block).
 //   - Gate activations are the rational tanh/sigmoid of math/rational.ts (one division, ~12 operations, <= 3.8e-7
 //     relative for tanh, 1.9e-7 absolute for sigmoid), not the ~35-operation exp-based ones, which took a third of
 //     a step (5 per unit). ONNX `clip` merges into the clamp the rational needs anyway.
-//   - Where the time goes (h = 128, batch 1, Zen 4, microbenchmark of 1000 steps): a layer step 3.65 us relaxed /
-//     4.56 us simd (was 6.0 / 7.4): the GEMV (16K madds over the 256 KB packed R, in L2) 2.8 / 3.5 us, the cell
-//     updates the rest (~250 x64 instructions per 4 units, latency-bound: a sigmoid is ~45 cycles deep).
+//   - Where the time goes (h = 128, batch 1, Zen 4, microbenchmark of 1000 steps): a layer step ~3.6 us relaxed /
+//     ~4.35 us simd: the GEMVs (16K madds over the 256 KB packed R, in L2) ~3.0 us relaxed, the cell updates
+//     ~0.6-0.8 us (~200 x64 instructions per 4 units, 5 divisions among them: the cells alone run 10-15% faster
+//     with multiplies in their place). The two add up: the out-of-order core does not overlap one block's cells
+//     with the next block's GEMV, whatever the order (per 8-unit block, per 32 units, or the cells cut into 10
+//     pieces spread over the next block's k loop, which was 1.35x slower: spilled accumulators around each piece).
 //   - Batch rows are done one after another (m = batch is small for recurrent models); the packed R of a
 //     moderate hidden size stays in L2 between rows. Two rows sharing each weight load (4 accumulators each)
 //     measured only 10-13% faster per row: not done.
