@@ -100,22 +100,20 @@ export function f32_rnn_pack(k: i32, h: i32, g: i32, w: usize, w_row_stride: i32
 
 /** out[0..32) = sum over the k rows of h[kk] * w[kk][0..32): h at hp..hend, w one packed block. */
 function rnn_gemv(hp: usize, hend: usize, w: usize, out: usize): void {
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-  for (let p = hp; p < hend; p += 4) {
-    const s = v128.load32_splat(p);
-    a0 = madd(s, v128.load(w), a0); a1 = madd(s, v128.load(w, 16), a1);
-    a2 = madd(s, v128.load(w, 32), a2); a3 = madd(s, v128.load(w, 48), a3);
-    if (p == hend) break; // never taken: splits the row's loads (see the top of the file)
-    a4 = madd(s, v128.load(w, 64), a4); a5 = madd(s, v128.load(w, 80), a5);
-    a6 = madd(s, v128.load(w, 96), a6); a7 = madd(s, v128.load(w, 112), a7);
-    w += ROW << 2;
-  }
-  v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
-  v128.store(out, a4, 64); v128.store(out, a5, 80); v128.store(out, a6, 96); v128.store(out, a7, 112);
+  gemv_block<Block8>(hp, hend, w, out);
 }
 
-/** rnn_gemv for a 12-unit LSTM block (48 columns): 12 accumulators, 13 x64 registers with s and a weight. */
+/** rnn_gemv for a 12-unit LSTM block: out[0..48), 12 accumulators (13 xmm registers with s and a weight). */
 function rnn_gemv12(hp: usize, hend: usize, w: usize, out: usize): void {
+  gemv_block<Block12>(hp, hend, w, out);
+}
+
+// The block width, as a type argument: 8 accumulators (32 columns) or 12 (48 columns, LSTM). The 12-wide row's
+// second exit test is the same condition as the first, so V8 keeps one and splits the row 4 | 8 (spill-free).
+class Block12 {}
+class Block8 {}
+@inline function gemv_block<B>(hp: usize, hend: usize, w: usize, out: usize): void {
+  const wide = idof<B>() == idof<Block12>();
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
   for (let p = hp; p < hend; p += 4) {
     const s = v128.load32_splat(p);
@@ -124,14 +122,16 @@ function rnn_gemv12(hp: usize, hend: usize, w: usize, out: usize): void {
     if (p == hend) break; // never taken: splits the row's loads (see the top of the file)
     a4 = madd(s, v128.load(w, 64), a4); a5 = madd(s, v128.load(w, 80), a5);
     a6 = madd(s, v128.load(w, 96), a6); a7 = madd(s, v128.load(w, 112), a7);
-    if (p == hend) break;
-    a8 = madd(s, v128.load(w, 128), a8); a9 = madd(s, v128.load(w, 144), a9);
-    a10 = madd(s, v128.load(w, 160), a10); a11 = madd(s, v128.load(w, 176), a11);
-    w += LB * 16;
+    if (wide) {
+      if (p == hend) break;
+      a8 = madd(s, v128.load(w, 128), a8); a9 = madd(s, v128.load(w, 144), a9);
+      a10 = madd(s, v128.load(w, 160), a10); a11 = madd(s, v128.load(w, 176), a11);
+    }
+    w += wide ? LB * 16 : ROW << 2;
   }
   v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
   v128.store(out, a4, 64); v128.store(out, a5, 80); v128.store(out, a6, 96); v128.store(out, a7, 112);
-  v128.store(out, a8, 128); v128.store(out, a9, 144); v128.store(out, a10, 160); v128.store(out, a11, 176);
+  if (wide) { v128.store(out, a8, 128); v128.store(out, a9, 144); v128.store(out, a10, 160); v128.store(out, a11, 176); }
 }
 
 // The cell updates run on groups of 4 units: full groups with plain vector loads and stores, then (h % 4 != 0)
@@ -219,9 +219,7 @@ export function f32_lstm_step(batch: i32, h: i32, x: usize, x_stride: i32, h_pre
   }
 }
 
-// The block width (units per gate in G), as a type argument so the gate offsets in G are constants.
-class Block12 {}
-class Block8 {}
+// The block width (units per gate in G, see gemv_block) is a type argument, so the gate offsets in G are constants.
 @inline function lstm_cells<G, B>(n: i32, xr: usize, hb: usize, cr: usize, peep: usize, ho: usize, j0: i32): void {
   let u = 0;
   for (; u + 4 <= n; u += 4) lstm_cell<G, Full, B>(u, xr, hb, cr, peep, ho, j0 + u, 4);
