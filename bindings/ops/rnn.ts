@@ -11,8 +11,9 @@
  * Outputs: Y, Y_h, Y_c (LSTM) in that order; a node may name only a prefix of them. The runtime needs every
  * named output computed, so an importer names the unused ones.
  *
- * Run: the input projection of every step and direction is one packed GEMM (X·Wᵀ + Wb + Rb) into scratch,
- * then one fused step kernel per time step and direction (assembly/rnn/rnn.ts). Steps past a row's
+ * Run: the input projection of every step and direction is one packed GEMM (X·Wᵀ + Wb + Rb) into scratch (one
+ * direction over full sequences: 128 KB of steps at a time, just before they run, so it is read from L2), then one
+ * fused step kernel per time step and direction (assembly/rnn/rnn.ts). Steps past a row's
  * sequence length write zeros to Y (ONNX); Y_h/Y_c hold the state after the row's last step.
  */
 import { fail, int, need, num, str, sizeOf, type OpContext, type OpDef } from "./types.js";
