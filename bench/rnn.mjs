@@ -9,6 +9,11 @@
 // Usage: node bench/rnn.mjs [--json] [--rounds=N] [--dist=DIR] [--clock=wall|cpu]   (DIR: another build of edgenn's
 // dist/, e.g. a copy of the previous one, to compare before/after in one run; --clock=cpu counts this process's CPU
 // time, not the time other processes on a shared machine take from it)
+// A/B in one process: node [--experimental-wasm-relaxed-simd] bench/rnn.mjs --same-process --variant=relaxed|simd
+//   --model=lstm_ecg|bigru_ecg --dists=DIR1,DIR2 [--rounds=25] [--loops=8]: each dist's edgenn and onnxruntime-web
+//   take turns, `loops` runs per turn, CPU time; per runtime the median turn and its ratio to onnxruntime-web (the
+//   ratio of the medians, and the median of the per-round ratios). On a loaded machine this is steadier than
+//   separate processes: every runtime sees the same spells of load.
 import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -64,16 +69,17 @@ async function time(run) {
   return times.sort((a, b) => a - b)[7];
 }
 
-async function edgenn(variant, model) {
-  const { InferenceSession, Tensor } = await import(pathToFileURL(join(dist, "index.js")).href);
+/** An edgenn session of the model from the build in `from`: { run, dispose }. */
+async function edgennRunner(variant, model, from = dist) {
+  seed = 1;
+  const { InferenceSession, Tensor } = await import(pathToFileURL(join(from, "index.js")).href);
   const s = await InferenceSession.fromGraph(MODELS[model].graph(), { variant });
   const feeds = { x: new Tensor("float32", arr(S * I, 1), [S, 1, I]) };
-  const ms = await time(() => s.runSync(feeds));
-  s.dispose();
-  return ms;
+  return { run: () => s.runSync(feeds), dispose: () => s.dispose() };
 }
 
-async function ortWeb(model) {
+/** An onnxruntime-web (wasm, 1 thread) session of the exported model: { run, dispose }. */
+async function ortWebRunner(model) {
   const ort = await import("onnxruntime-web");
   const { ensureModels, readNpy } = await import("../scripts/models.mjs");
   ort.env.wasm.numThreads = 1;
@@ -82,9 +88,36 @@ async function ortWeb(model) {
   const s = await ort.InferenceSession.create(join(dir, m.onnx), { executionProviders: ["wasm"] });
   const x = readNpy(join(dir, m.inputs[0].file));
   const feeds = { [m.inputs[0].name]: new ort.Tensor("float32", x.data, x.shape) };
-  const ms = await time(() => s.run(feeds));
-  await s.release();
+  return { run: () => s.run(feeds), dispose: () => s.release() };
+}
+
+async function timed(runner) {
+  const ms = await time(runner.run);
+  await runner.dispose();
   return ms;
+}
+
+async function sameProcess() {
+  const variant = arg("variant", "relaxed"), model = arg("model", "lstm_ecg"), loops = Number(arg("loops", 8));
+  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const runners = [];
+  for (const d of arg("dists", dist).split(",")) runners.push({ name: `edgenn ${variant} ${d}`, ...(await edgennRunner(variant, model, resolve(d))), t: [] });
+  runners.push({ name: "onnxruntime-web 1 thread", ...(await ortWebRunner(model)), t: [] });
+  for (const r of runners) for (let i = 0; i < 5; i++) await r.run();
+  for (let k = 0; k < Number(arg("rounds", 25)); k++) {
+    for (const r of runners) {
+      const t = cpu();
+      for (let i = 0; i < loops; i++) await r.run();
+      r.t.push((cpu() - t) / loops);
+    }
+  }
+  const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+  const ort = runners[runners.length - 1];
+  const rows = runners.map((r) => ({ runtime: r.name, median_ms: median(r.t), min_ms: Math.min(...r.t),
+    vs_ort_web: median(r.t) / median(ort.t), vs_ort_web_per_round: median(r.t.map((x, i) => x / ort.t[i])) }));
+  if (json) console.log(JSON.stringify({ model, variant, loops, date: new Date().toISOString(), rows }));
+  else for (const r of rows) console.log(`${model} ${r.runtime.padEnd(40)} ${r.median_ms.toFixed(2)} ms (min ${r.min_ms.toFixed(2)})  ${r.vs_ort_web.toFixed(3)}x onnxruntime-web (per round ${r.vs_ort_web_per_round.toFixed(3)}x)`);
+  for (const r of runners) await r.dispose();
 }
 
 const RUNTIMES = [
@@ -93,9 +126,10 @@ const RUNTIMES = [
   { name: "onnxruntime-web 1 thread", key: "ort", flags: [] },
 ];
 
-if (child) {
+if (process.argv.includes("--same-process")) await sameProcess();
+else if (child) {
   const [key, model] = child.split(":");
-  const ms = key === "ort" ? await ortWeb(model) : await edgenn(key, model);
+  const ms = await timed(key === "ort" ? await ortWebRunner(model) : await edgennRunner(key, model));
   console.log(JSON.stringify({ ms }));
 } else {
   const median = (a) => [...a].sort((x, y) => x - y)[(a.length - 1) >> 1];

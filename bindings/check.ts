@@ -8,6 +8,7 @@ import { openSource, readAll, type ModelSource } from "./io/source.js";
 import { concreteInputs, inferShapes } from "./ir/shapes.js";
 import type { Graph } from "./ir/graph.js";
 import { OPS } from "./ops/registry.js";
+import { projectionSteps } from "./ops/rnn.js";
 import { importModel } from "./session.js";
 
 export interface CheckResult {
@@ -68,7 +69,7 @@ export async function estimateMemory(source: ModelSource, options: { inputShapes
   const size = (v: string) => 4 * (shapes.get(v) ?? []).reduce((a, b) => a * b, 1);
   let weightsBytes = 0;
   for (const [name, c] of graph.constants) weightsBytes += 4 * c.data.length * (options.winograd !== false && isWinograd(graph, name) ? 4 : 1);
-  const activationsBytes = peakLive(graph, size);
+  const activationsBytes = peakLive(graph, size, (v) => shapes.get(v) ?? []);
   return { fileBytes: bytes.length, weightsBytes, activationsBytes, totalBytes: weightsBytes + activationsBytes };
 }
 
@@ -80,17 +81,26 @@ function isWinograd(g: Graph, name: string): boolean {
     g.nodes.some((n) => n.op === "Conv" && n.inputs[1] === name && ones(n.attrs.strides) && ones(n.attrs.dilations) && (n.attrs.group ?? 1) === 1);
 }
 
+/** Bytes of input projection a recurrent node (Y of shape y) holds in scratch: see projectionSteps. */
+function recurrentScratch(n: Graph["nodes"][number], gates: number, y: number[]): number {
+  if (y.length !== 4) return 0;
+  const layout = n.attrs.layout === 1 ? 1 : 0;
+  const [seq, dirs, batch, h] = layout === 0 ? y : [y[1], y[2], y[0], y[3]];
+  const steps = projectionSteps(seq, batch, dirs * gates * h, dirs, Boolean(n.inputs[4]), layout);
+  return 4 * steps * batch * dirs * gates * h;
+}
+
 /** The most bytes of values alive at once, walking the nodes in order (a value dies after its last reader). */
-function peakLive(g: Graph, size: (v: string) => number): number {
+function peakLive(g: Graph, size: (v: string) => number, shape: (v: string) => number[]): number {
   const last = new Map<string, number>();
   g.nodes.forEach((n, i) => n.inputs.forEach((x) => x && last.set(x, i)));
   for (const o of g.outputs) last.set(o, g.nodes.length);
   let live = g.inputs.reduce((a, i) => a + size(i.name), 0), peak = live;
   g.nodes.forEach((n, i) => {
     for (const o of n.outputs) if (!g.constants.has(o)) live += size(o);
-    // A recurrent layer's input projection for every step and gate sits in scratch while it runs.
+    // A recurrent layer's input projection (all steps, or a chunk of them) sits in scratch while it runs.
     const gates = { LSTM: 4, GRU: 3, RNN: 1 }[n.op as "LSTM"];
-    peak = Math.max(peak, live + (gates ? gates * size(n.outputs[0]) : 0));
+    peak = Math.max(peak, live + (gates ? recurrentScratch(n, gates, shape(n.outputs[0])) : 0));
     for (const x of new Set(n.inputs)) if (x && last.get(x) === i && !g.constants.has(x)) live -= size(x);
   });
   return peak;

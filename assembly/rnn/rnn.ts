@@ -3,28 +3,39 @@
 // The input projection of every time step (X·Wᵀ + Wb + Rb, one direction's gates side by side) is one packed
 // f32_gemm over all steps, done by the caller; these kernels add the recurrent part h_prev·Rᵀ and apply the gate
 // non-linearities and the state update:
-//   - R is packed by f32_rnn_pack in blocks of 32 columns: 32/g hidden units of each of the g gates (g = 1, 2, 4),
-//     for every k row side by side ([k][g][32/g], zero past h). An LSTM block is 8 units, a GRU z/r block 16, a GRU
-//     candidate or RNN block 32. The GRU always packs z,r and the candidate apart (the candidate's input is r⊙h_prev
-//     when linear_before_reset = 0).
+//   - R is packed by f32_rnn_pack in blocks of 32 columns: 32/g hidden units of each of the g gates (g = 1, 2),
+//     for every k row side by side ([k][g][32/g], zero past h): a GRU z/r block is 16 units, a GRU candidate or RNN
+//     block 32. The GRU always packs z,r and the candidate apart (the candidate's input is r⊙h_prev when
+//     linear_before_reset = 0). LSTM blocks (g = 4) are 12 units (48 columns, rnn_gemv12), the last one 8 units
+//     when h % 12 is 1..8 (see LB).
 //   - rnn_gemv computes one block, h_prev·W (32 gate values), with 8 accumulators, one k row per iteration: 8
 //     independent madd chains cover the 4-cycle FMA latency on both pipes. A never-taken exit test splits each
 //     row's 8 weight loads in two groups of 4: V8 does not fold loads into the madds, and without the split TurboFan
 //     schedules all 8 loads of the row first, needs 17 xmm registers (15 exist) and spills accumulators on every
 //     row. Split, the loop runs spill-free at ~1.6 madd/cycle relaxed, ~1.35 simd (both ~0.6-0.8 before). A row
 //     is 9 vector loads for 8 madds; at two vector loads per cycle (Zen 4) ~1.8 is the likely ceiling at batch 1.
-//     No better (bench/RESULTS.md): 2 or 4 rows per iteration, h loaded 4 at a time and shuffled, 6 or 12
-//     accumulators, mul + fma + add mixes, the exit test after the row instead of mid-row. Rows are summed in
-//     order, so the two builds differ only by fusing.
-//   - The units are walked in spans of 32: the span's GEMVs (LSTM 4 blocks, GRU 2 + 1, RNN 1) write its gate values
-//     to the static buffer G (512 bytes, stays in L1), then the cell update runs on groups of 4 units, adding the
-//     input projection x. Out of the GEMV loop, the cell code's constants and pointers cannot crowd its registers.
+//     No better (bench/RESULTS.md): 2 or 4 rows per iteration, h loaded 4 at a time and shuffled (also with 12
+//     accumulators: 1.4x slower), 6 accumulators, mul + fma + add mixes, the exit test after the row instead of
+//     mid-row, h pre-broadcast to a buffer (plain loads instead of vbroadcastss). Rows are summed in order, so the
+//     two builds differ only by fusing.
+//   - The units are walked in spans of 32 (GRU 2 + 1 blocks, RNN 1) or one LSTM block: the GEMVs write the gate
+//     values to the static buffer G (512 bytes, stays in L1), then the cell update runs on groups of 4 units, adding
+//     the input projection x. Out of the GEMV loop, the cell code's constants and pointers cannot crowd its
+//     registers. (Finishing each 8-unit LSTM block right after its GEMV measured the same as spans of 32 units.)
+//   - The 12-accumulator LSTM GEMV (rnn_gemv12; its two exit tests are one condition, so V8 keeps one and splits
+//     the row 4 | 8, spill-free): a row is 13 loads for 12 madds (9 for 8), and 12 chains leave slack over the
+//     4-cycle FMA latency. Per LSTM step (h 128), the SIMD-128 build is ~7% faster (4.7 -> 4.3-4.4 us: it is bound
+//     by instruction issue, 16 FP operations + 9 loads per 8 madds), the relaxed build ~1% (3.65 -> 3.6 us: it is
+//     bound by the vector loads, ~1.6-1.8 per cycle, and h = 128 still takes an 8-unit last block).
 //   - Gate activations are the rational tanh/sigmoid of math/rational.ts (one division, ~12 operations, <= 3.8e-7
 //     relative for tanh, 1.9e-7 absolute for sigmoid), not the ~35-operation exp-based ones, which took a third of
 //     a step (5 per unit). ONNX `clip` merges into the clamp the rational needs anyway.
-//   - Where the time goes (h = 128, batch 1, Zen 4, microbenchmark of 1000 steps): a layer step 3.65 us relaxed /
-//     4.56 us simd (was 6.0 / 7.4): the GEMV (16K madds over the 256 KB packed R, in L2) 2.8 / 3.5 us, the cell
-//     updates the rest (~250 x64 instructions per 4 units, latency-bound: a sigmoid is ~45 cycles deep).
+//   - Where the time goes (h = 128, batch 1, Zen 4, microbenchmark of 1000 steps): a layer step ~3.6 us relaxed /
+//     ~4.35 us simd: the GEMVs (16K madds over the 256 KB packed R, in L2) ~3.0 us relaxed, the cell updates
+//     ~0.6-0.8 us (~200 x64 instructions per 4 units, 5 divisions among them: the cells alone run 10-15% faster
+//     with multiplies in their place). The two add up: the out-of-order core does not overlap one block's cells
+//     with the next block's GEMV, whatever the order (per 8-unit block, per 32 units, or the cells cut into 10
+//     pieces spread over the next block's k loop, which was 1.35x slower: spilled accumulators around each piece).
 //   - Batch rows are done one after another (m = batch is small for recurrent models); the packed R of a
 //     moderate hidden size stays in L2 between rows. Two rows sharing each weight load (4 accumulators each)
 //     measured only 10-13% faster per row: not done.
@@ -40,24 +51,40 @@ import { clamp4, load_partial, store_partial } from "../util/lanes";
 const ROW: i32 = 32;
 /** Units per span: the blocks whose gate values G holds at once. */
 const SPAN: i32 = 32;
-/** Gate values of one span: 4 blocks of ROW floats. */
+/** Gate values of one span: 4 blocks of ROW floats (a 12-unit LSTM block needs 48). */
 const G = memory.data(4 * ROW * 4, 16);
+
+// LSTM blocks (g = 4) are 12 units wide (48 columns, a 12-accumulator GEMV: 13 loads per 12 madds instead of 9
+// per 8), except the last: h % 12 in 1..8 units go to one 8-unit block (32 columns, the 8-accumulator GEMV), 9..11
+// to one more 12-unit block, zero-padded like every last block. h = 128: ten 12-unit blocks and one of 8.
+const LB: i32 = 12;
+/** Units of an LSTM layer of h units in its 12-unit blocks (a multiple of 12, >= h when h % 12 > 8). */
+@inline function lstm_units12(h: i32): i32 {
+  const r = h % LB;
+  return h - r + (r > 8 ? LB : 0);
+}
 
 /** Floats of a packed recurrent matrix: k inputs, h hidden units, g gates (1, 2 or 4). */
 export function f32_rnn_packed_size(k: i32, h: i32, g: i32): i32 {
+  if (g == 4) {
+    const u12 = lstm_units12(h);
+    return (u12 / LB * 4 * LB + (u12 < h ? ROW : 0)) * k;
+  }
   const nb = ROW / g;
   return (h + nb - 1) / nb * ROW * k;
 }
 
 /**
  * Packs the rows of g gates (1, 2 or 4) of h units each (row q*h + j of W is gate q, unit j; W[row][kk] at
- * w + 4*(row*w_row_stride + kk), kk < k) into f32_rnn_packed_size(k, h, g) floats at `packed`: blocks of 32/g
- * units, [k][g][32/g] each. ONNX's R [g*h][h] for one direction is w_row_stride = k = h.
+ * w + 4*(row*w_row_stride + kk), kk < k) into f32_rnn_packed_size(k, h, g) floats at `packed`: blocks of nb
+ * units, [k][g][nb] each: nb = 32/g for g = 1, 2; for g = 4, 12 (and the last block 8, see LB). ONNX's R [g*h][h]
+ * for one direction is w_row_stride = k = h.
  */
 export function f32_rnn_pack(k: i32, h: i32, g: i32, w: usize, w_row_stride: i32, packed: usize): void {
-  const nb = ROW / g;
+  const u12 = g == 4 ? lstm_units12(h) : 0;
   let p = packed;
-  for (let j0 = 0; j0 < h; j0 += nb) {
+  for (let j0 = 0; j0 < h; ) {
+    const nb = g != 4 ? ROW / g : j0 < u12 ? LB : 8;
     for (let kk = 0; kk < k; kk++) {
       for (let q = 0; q < g; q++) {
         for (let j = 0; j < nb; j++) {
@@ -67,12 +94,27 @@ export function f32_rnn_pack(k: i32, h: i32, g: i32, w: usize, w_row_stride: i32
         }
       }
     }
+    j0 += nb;
   }
 }
 
 /** out[0..32) = sum over the k rows of h[kk] * w[kk][0..32): h at hp..hend, w one packed block. */
 function rnn_gemv(hp: usize, hend: usize, w: usize, out: usize): void {
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+  gemv_block<Block8>(hp, hend, w, out);
+}
+
+/** rnn_gemv for a 12-unit LSTM block: out[0..48), 12 accumulators (13 xmm registers with s and a weight). */
+function rnn_gemv12(hp: usize, hend: usize, w: usize, out: usize): void {
+  gemv_block<Block12>(hp, hend, w, out);
+}
+
+// The block width, as a type argument: 8 accumulators (32 columns) or 12 (48 columns, LSTM). The 12-wide row's
+// second exit test is the same condition as the first, so V8 keeps one and splits the row 4 | 8 (spill-free).
+class Block12 {}
+class Block8 {}
+@inline function gemv_block<B>(hp: usize, hend: usize, w: usize, out: usize): void {
+  const wide = idof<B>() == idof<Block12>();
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
   for (let p = hp; p < hend; p += 4) {
     const s = v128.load32_splat(p);
     a0 = madd(s, v128.load(w), a0); a1 = madd(s, v128.load(w, 16), a1);
@@ -80,10 +122,16 @@ function rnn_gemv(hp: usize, hend: usize, w: usize, out: usize): void {
     if (p == hend) break; // never taken: splits the row's loads (see the top of the file)
     a4 = madd(s, v128.load(w, 64), a4); a5 = madd(s, v128.load(w, 80), a5);
     a6 = madd(s, v128.load(w, 96), a6); a7 = madd(s, v128.load(w, 112), a7);
-    w += ROW << 2;
+    if (wide) {
+      if (p == hend) break;
+      a8 = madd(s, v128.load(w, 128), a8); a9 = madd(s, v128.load(w, 144), a9);
+      a10 = madd(s, v128.load(w, 160), a10); a11 = madd(s, v128.load(w, 176), a11);
+    }
+    w += wide ? LB * 16 : ROW << 2;
   }
   v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
   v128.store(out, a4, 64); v128.store(out, a5, 80); v128.store(out, a6, 96); v128.store(out, a7, 112);
+  if (wide) { v128.store(out, a8, 128); v128.store(out, a9, 144); v128.store(out, a10, 160); v128.store(out, a11, 176); }
 }
 
 // The cell updates run on groups of 4 units: full groups with plain vector loads and stores, then (h % 4 != 0)
@@ -154,29 +202,39 @@ export function f32_lstm_step(batch: i32, h: i32, x: usize, x_stride: i32, h_pre
 
 @inline function lstm_body<G>(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, c: usize, c_stride: i32,
   packed: usize, peep: usize, h_out: usize, ho_stride: i32): void {
-  const hb = <usize>h << 2, blk = hb * ROW;
+  const hb = <usize>h << 2, u12 = lstm_units12(h);
   for (let b = 0; b < batch; b++) {
     const xr = x + (<usize>b * x_stride << 2), hp = h_prev + (<usize>b * hp_stride << 2);
     const cr = c + (<usize>b * c_stride << 2), ho = h_out + (<usize>b * ho_stride << 2);
-    let w = packed;
-    for (let j0 = 0; j0 < h; j0 += SPAN) {
-      const n = min(SPAN, h - j0);
-      for (let u = 0; u < n; u += 8) { rnn_gemv(hp, hp + hb, w, G + (<usize>u << 4)); w += blk; }
-      let u = 0;
-      for (; u + 4 <= n; u += 4) lstm_cell<G, Full>(u, xr, hb, cr, peep, ho, j0 + u, 4);
-      if (u < n) lstm_cell<G, Part>(u, xr, hb, cr, peep, ho, j0 + u, n - u);
+    let w = packed, j0 = 0;
+    // Each block's cells right after its GEMV (measured the same as gathering 32 units first).
+    for (; j0 < u12; j0 += LB) {
+      rnn_gemv12(hp, hp + hb, w, G); w += hb * (4 * LB);
+      lstm_cells<G, Block12>(min(LB, h - j0), xr, hb, cr, peep, ho, j0);
+    }
+    if (j0 < h) {
+      rnn_gemv(hp, hp + hb, w, G);
+      lstm_cells<G, Block8>(h - j0, xr, hb, cr, peep, ho, j0);
     }
   }
 }
 
-// One LSTM cell update for units j..j+3 (n valid) of the span, u = j - span start: the span's gate values are in G,
-// block u >> 3 (i, o, f, c of 8 units, 32 bytes apart), half (u & 4).
-@inline function lstm_cell<G, T>(u: i32, xr: usize, hb: usize, cp: usize, peep: usize, hout: usize, j: i32, n: i32): void {
-  const gp = G + (<usize>(u >> 3) << 7) + (<usize>(u & 4) << 2);
+// The block width (units per gate in G, see gemv_block) is a type argument, so the gate offsets in G are constants.
+@inline function lstm_cells<G, B>(n: i32, xr: usize, hb: usize, cr: usize, peep: usize, ho: usize, j0: i32): void {
+  let u = 0;
+  for (; u + 4 <= n; u += 4) lstm_cell<G, Full, B>(u, xr, hb, cr, peep, ho, j0 + u, 4);
+  if (u < n) lstm_cell<G, Part, B>(u, xr, hb, cr, peep, ho, j0 + u, n - u);
+}
+
+// One LSTM cell update for units j..j+3 (n valid), the block's units u..u+3: the block's gate values are in G,
+// i, o, f, c of its 12 or 8 units one after another.
+@inline function lstm_cell<G, T, B>(u: i32, xr: usize, hb: usize, cp: usize, peep: usize, hout: usize, j: i32, n: i32): void {
+  const gs: usize = idof<B>() == idof<Block12>() ? LB * 4 : 32;
+  const gp = G + (<usize>u << 2);
   const jb = <usize>j << 2, xj = xr + jb;
-  let ai = f32x4.add(v128.load(gp), ldg<T>(xj, n)), ao = f32x4.add(v128.load(gp, 32), ldg<T>(xj + hb, n));
-  let af = f32x4.add(v128.load(gp, 64), ldg<T>(xj + 2 * hb, n));
-  const ac = f32x4.add(v128.load(gp, 96), ldg<T>(xj + 3 * hb, n));
+  let ai = f32x4.add(v128.load(gp), ldg<T>(xj, n)), ao = f32x4.add(v128.load(gp + gs), ldg<T>(xj + hb, n));
+  let af = f32x4.add(v128.load(gp + 2 * gs), ldg<T>(xj + 2 * hb, n));
+  const ac = f32x4.add(v128.load(gp + 3 * gs), ldg<T>(xj + 3 * hb, n));
   const cprev = ldg<T>(cp + jb, n);
   if (peep != 0) {
     ai = madd(ldg<T>(peep + jb, n), cprev, ai); // P = [i | o | f]

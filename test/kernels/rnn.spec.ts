@@ -140,26 +140,41 @@ function rnn(batch: i32, h: i32, relu: bool, clip: f32): void {
   expect(padding_intact(out, batch, h, os)).toBe(true);
 }
 
-const HIDDEN: StaticArray<i32> = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 25, 33, 40, 47, 70];
+// LSTM blocks: 12 (one), 20 (12 + 8), 21 (12 + 12 padded), 40 (36 + 4 in an 8-unit block), 128 (ECG model's).
+const HIDDEN: StaticArray<i32> = [1, 2, 3, 4, 5, 7, 8, 9, 12, 13, 16, 17, 20, 21, 25, 33, 40, 47, 70, 128];
 const BATCH: StaticArray<i32> = [1, 3];
 
 const GATES: StaticArray<i32> = [1, 2, 4];
-const PACK_H: StaticArray<i32> = [5, 40];
+const PACK_H: StaticArray<i32> = [5, 9, 12, 20, 40, 128];
+
+// Units per packed block from unit j0 on: 32/g for g = 1, 2; for g = 4 (LSTM), 12, and the last block 8 when h % 12
+// is 1..8 (9..11 units take one more 12-unit block).
+function block_units(g: i32, h: i32, j0: i32): i32 {
+  if (g != 4) return 32 / g;
+  const r = h % 12, u12 = h - r + (r > 8 ? 12 : 0);
+  return j0 < u12 ? 12 : 8;
+}
 
 describe("f32_rnn_pack", () => {
-  it("lays out [block of 32/g units][k][gate][32/g], zero past h", () => {
+  it("lays out [block of nb units][k][gate][nb], zero past h (nb = 32/g; LSTM 12, last block 8)", () => {
     reseed(5);
     const k = 3;
     for (let gi = 0; gi < GATES.length; gi++) for (let hi = 0; hi < PACK_H.length; hi++) {
-      const g = GATES[gi], h = PACK_H[hi], nb = 32 / g, blocks = (h + nb - 1) / nb;
+      const g = GATES[gi], h = PACK_H[hi];
       const w = random(g * h * k);
       const p = packed_of(k, h, g, data(w));
-      expect(f32_rnn_packed_size(k, h, g)).toBe(blocks * 32 * k);
-      for (let bl = 0; bl < blocks; bl++) for (let kk = 0; kk < k; kk++) for (let q = 0; q < g; q++) for (let j = 0; j < nb; j++) {
-        const unit = bl * nb + j;
-        const got = p[GUARD + ((bl * k + kk) * g + q) * nb + j];
-        expect(got).toBe(unit < h ? w[GUARD + (q * h + unit) * k + kk] : <f32>0);
+      let off = 0;
+      for (let j0 = 0; j0 < h; ) {
+        const nb = block_units(g, h, j0);
+        for (let kk = 0; kk < k; kk++) for (let q = 0; q < g; q++) for (let j = 0; j < nb; j++) {
+          const unit = j0 + j;
+          const got = p[GUARD + off + (kk * g + q) * nb + j];
+          expect(got).toBe(unit < h ? w[GUARD + (q * h + unit) * k + kk] : <f32>0);
+        }
+        off += k * g * nb;
+        j0 += nb;
       }
+      expect(f32_rnn_packed_size(k, h, g)).toBe(off);
     }
   });
 });

@@ -194,6 +194,17 @@ for (const kind of ["LSTM", "GRU", "RNN"]) {
     }
   });
 
+  // Longer than a projection chunk (32768 floats: hidden 64 is 128 LSTM steps at batch 1, 64 at batch 2; GRU 170 / 85;
+  // RNN 512 / 256): one direction's projection is computed chunk by chunk between the steps.
+  test(`${kind}: sequences longer than a projection chunk, forward and reverse (f64 reference)`, async (t) => {
+    let seed = 400;
+    const seq = kind === "RNN" ? 600 : 300;
+    for (const v of [{ batch: 2 }, { batch: 2, reverse: true, h0: true, c0: kind === "LSTM" }, { batch: 1, layout: 1, reverse: true }, { batch: 1 }]) {
+      const p = randomProblem(seed++, { kind, hidden: 64, input: 3, seq, scale: 0.1, lbr: kind === "GRU", ...v });
+      await check(t, `${kind} chunked ${JSON.stringify(v)}`, p);
+    }
+  });
+
   test(`${kind}: only the first outputs named`, async (t) => {
     const p = randomProblem(7, { kind, hidden: 5, input: 3, seq: 3, batch: 2, dirs: 2 });
     const ref = reference(p);
