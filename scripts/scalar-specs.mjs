@@ -15,7 +15,7 @@ const scalar = new Set(WebAssembly.Module.exports(new WebAssembly.Module(readFil
   .map((e) => e.name.split(".")[0])); // enum members are exported as Enum.Member
 /** Tests of the SIMD packed layouts (by title): f32_gemm's 8-column panels, f32_rnn_pack's blocks, pack_kt. */
 const SIMD_LAYOUT = [
-  "packed layout: per panel of 8 columns", "lays out [block of 32/g units]", "gives the bytes of f32_gemm_pack for every d",
+  "packed layout: per panel of 8 columns", "lays out [block of", "gives the bytes of f32_gemm_pack for every d",
 ];
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
