@@ -49,6 +49,9 @@ export async function hardwareThreads(): Promise<number> {
   return os.availableParallelism();
 }
 
+// The calling thread polls as long before it sleeps: a worker usually finishes its share within that.
+const MAIN_SPINS = 20000;
+
 export class ThreadPool {
   readonly size: number;
   private workers: AnyWorker[] = [];
@@ -121,14 +124,17 @@ export class ThreadPool {
   }
 
   /**
-   * Waits while the slot's state is JOB and returns the state; gives up after WORKER_TIMEOUT_MS. Sleeps in
-   * Atomics.wait where the thread may block. No polling first: on this 2-core machine shared with other jobs, a
-   * polling thread takes the core its worker needs (bench/threads.mjs --wake: 20-30 µs a round trip sleeping,
-   * 70-400 µs polling 10-200 µs first).
+   * Waits while the slot's state is JOB and returns the state; gives up after WORKER_TIMEOUT_MS. Polls MAIN_SPINS
+   * times, then sleeps in Atomics.wait where the thread may block. The poll is what makes threads pay on an idle
+   * machine: waking a sleeping thread took 64-70 µs a round trip on this VM (bench/threads.mjs --wake), polling
+   * 1 µs; with it, 2 threads gained 1.29-1.62x instead of 1.00-1.34x on five CNN/attention models (same process,
+   * idle machine, bench/RESULTS.md). When other jobs hold the cores it costs them: a polling thread takes the core
+   * its worker needs (70-400 µs round trips under load), which is why the poll is short.
    */
   private await(i: number): number {
     const deadline = Date.now() + WORKER_TIMEOUT_MS;
-    let s: number;
+    let s = Atomics.load(this.ints, i);
+    for (let n = 0; n < MAIN_SPINS && s === JOB; n++) s = Atomics.load(this.ints, i);
     for (let n = 1; (s = Atomics.load(this.ints, i)) === JOB; n++) {
       if (this.blockingWait) Atomics.wait(this.ints, i, JOB, 1000);
       else if ((n & 4095) !== 0) continue;
