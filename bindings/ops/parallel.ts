@@ -9,10 +9,10 @@ import type { ParallelKernel } from "../wasm/threads.js";
 import type { Runtime, StepIO } from "./types.js";
 
 /**
- * Below this many FLOPs a call stays on the calling thread: waking a worker and waiting for it costs
- * 15-60 µs here (bench/threads.mjs --wake), the time of ~0.5 MFLOP at the kernels' speed, so a split only pays
- * well above. Chosen from that, not tuned: runs of 1, 4 and 16 MFLOP on MobileNetV2 and SqueezeNet were swamped
- * by the machine's load.
+ * Below this many FLOPs a call stays on the calling thread: waking a sleeping worker and waiting for it cost
+ * 15-70 µs here (bench/threads.mjs --wake), the time of ~0.5-3 MFLOP at the kernels' speed, so a split only pays
+ * well above. Chosen from that, not tuned (runs of 1, 4 and 16 MFLOP on MobileNetV2 and SqueezeNet were swamped
+ * by the machine's load); a worker that polls (wasm/threads.ts) answers in ~1 µs, so lower may pay on idle cores.
  */
 export const PARALLEL_MIN_FLOPS = 4e6;
 
