@@ -121,7 +121,7 @@ test("Chromium under a strict Content-Security-Policy (self only, wasm-unsafe-ev
 
 for (const [browser, open] of [["Chromium", runPage], ["Firefox ESR", runFirefox]]) {
   test(`${browser}, cross-origin isolated (COOP/COEP): threads: 2 runs on workers with the same bits as 1 thread`, { timeout: 180_000 }, async () => {
-    const { result: r, errors } = await open({ isolate: true }, "test/browser/threads-page.html");
+    const { result: r, errors } = await open({ isolate: true }, "test/browser/page.html?threads");
     assert.equal(r.error, undefined, `page failed: ${r.error}\n${r.stack ?? ""}`);
     assert.equal(r.crossOriginIsolated, true);
     assert.equal(r.threads, 2);
@@ -131,7 +131,7 @@ for (const [browser, open] of [["Chromium", runPage], ["Firefox ESR", runFirefox
 }
 
 test("Chromium without COOP/COEP: threads: 2 fails with UNSUPPORTED naming the headers", { timeout: 120_000 }, async () => {
-  const { result: r } = await runPage({}, "test/browser/threads-page.html");
+  const { result: r } = await runPage({}, "test/browser/page.html?threads");
   assert.equal(r.crossOriginIsolated, false);
   assert.equal(r.code, "UNSUPPORTED", r.error);
   assert.match(r.error, /Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);

@@ -3,7 +3,8 @@
 // Also reports what the server sent for the .wasm and whether instantiateStreaming-style compilation accepts it,
 // so the wrong-MIME run can show that the loader does not depend on the MIME type.
 const out = document.getElementById("out");
-try {
+if (location.search === "?threads") await import("./threads-page.mjs"); // page.html?threads: the threads check instead
+else try {
   const { load, loadInWorker, Tensor, features } = await import("../../dist/bundle/edgenn.js");
   const { runFixtures } = await import("../runtimes/fixture-check.mjs");
   const ref = await (await fetch("/test/models/wdbc-reference.json")).json();

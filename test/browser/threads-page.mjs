@@ -1,4 +1,4 @@
-// Threads in a page (test/browser.test.mjs): the bundle's threaded session (workers + shared memory, the page's
+// Threads in a page (test/browser.test.mjs, as page.html?threads): the bundle's threaded session (workers + shared memory, the page's
 // main thread spinning while it waits) must give the same bits as one thread when the page is cross-origin
 // isolated, and a clear UNSUPPORTED error (naming the headers) when it is not.
 const out = document.getElementById("out");
