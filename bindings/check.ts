@@ -10,6 +10,7 @@ import type { Graph } from "./ir/graph.js";
 import { OPS } from "./ops/registry.js";
 import { projectionSteps } from "./ops/rnn.js";
 import { importModel } from "./session.js";
+import { features, type Variant } from "./wasm/loader.js";
 
 export interface CheckResult {
   ok: boolean;
@@ -62,13 +63,15 @@ export interface MemoryEstimate {
  * with shape inference and a liveness walk for the activations. `inputShapes` sets symbolic dims (default 1).
  * An estimate (packing and scratch add a few percent); `session.memory` gives the real figure after load.
  */
-export async function estimateMemory(source: ModelSource, options: { inputShapes?: Record<string, number[]>; winograd?: boolean } = {}): Promise<MemoryEstimate> {
+export async function estimateMemory(source: ModelSource, options: { inputShapes?: Record<string, number[]>; winograd?: boolean; variant?: Variant } = {}): Promise<MemoryEstimate> {
+  // Winograd's 4x weights exist in the SIMD builds only: the scalar build (forced, or the engine's only one) packs 1x.
+  const scalar = (options.variant ?? (features().simd ? "simd" : "scalar")) === "scalar";
   const bytes = await readAll((await openSource(source)).chunks, () => {});
   const { graph } = await importModel(bytes, typeof source === "string" || source instanceof URL ? source : bytes, options.inputShapes);
   const shapes = inferShapes(graph, concreteInputs(graph, options.inputShapes));
   const size = (v: string) => 4 * (shapes.get(v) ?? []).reduce((a, b) => a * b, 1);
   let weightsBytes = 0;
-  for (const [name, c] of graph.constants) weightsBytes += 4 * c.data.length * (options.winograd !== false && isWinograd(graph, name) ? 4 : 1);
+  for (const [name, c] of graph.constants) weightsBytes += 4 * c.data.length * (!scalar && options.winograd !== false && isWinograd(graph, name) ? 4 : 1);
   const activationsBytes = peakLive(graph, size, (v) => shapes.get(v) ?? []);
   return { fileBytes: bytes.length, weightsBytes, activationsBytes, totalBytes: weightsBytes + activationsBytes };
 }
