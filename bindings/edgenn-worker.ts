@@ -1,6 +1,6 @@
 /**
- * The worker side of `loadInWorker` (worker.ts): a dedicated worker (Web Worker in pages, Deno and Bun;
- * worker_threads in Node) that holds one session and answers the page's messages, so inference never blocks the
+ * The worker side of `loadInWorker` (worker.ts): a dedicated worker (a Web Worker in pages; worker_threads in
+ * Node, Deno and Bun) that holds one session and answers the page's messages, so inference never blocks the
  * page's main thread. It imports the runtime itself (`./index.js`; in the bundle, edgenn.js beside it).
  */
 import { EdgennError, load, type InferenceSession, type SessionOptions } from "./index.js"; // only from the entry: one copy of the runtime
@@ -8,17 +8,19 @@ import type { FromPage, ToPage } from "./worker.js";
 
 interface Port { post(msg: ToPage, transfer?: Transferable[]): void; listen(on: (msg: FromPage) => void): void }
 
-/** The message port of this worker: `self` in Web Workers, worker_threads' parentPort in Node. */
+/**
+ * The message port of this worker: worker_threads' parentPort where the runtime has it (Node, Deno, Bun start this
+ * worker through it: io/workers.ts), else `self` (a Web Worker in a page, or one the page gave loadInWorker).
+ */
 async function port(): Promise<Port> {
   const g = globalThis as any;
-  // A Web Worker (pages, Deno, Bun) has a global postMessage/onmessage; Node's worker_threads has neither.
-  if (typeof g.postMessage === "function" && "onmessage" in g) {
-    return { post: (m, t) => g.postMessage(m, t ?? []), listen: (on) => { g.onmessage = (e: MessageEvent) => on(e.data); } };
+  if (g.process?.versions?.node) {
+    const name = ["node", "worker_threads"].join(":"); // computed, so bundlers (and terser) leave it alone
+    const { parentPort } = await import(/* @vite-ignore */ name);
+    if (parentPort) return { post: (m, t) => parentPort.postMessage(m, t ?? []), listen: (on) => parentPort.on("message", on) };
   }
-  const name = ["node", "worker_threads"].join(":"); // computed, so bundlers (and terser) leave it alone
-  const { parentPort } = await import(/* @vite-ignore */ name);
-  if (!parentPort) throw new Error("edgenn-worker.js must run as a worker (see loadInWorker)");
-  return { post: (m, t) => parentPort.postMessage(m, t ?? []), listen: (on) => parentPort.on("message", on) };
+  if (typeof g.postMessage !== "function") throw new Error("edgenn-worker.js must run as a worker (see loadInWorker)");
+  return { post: (m, t) => g.postMessage(m, t ?? []), listen: (on) => { g.onmessage = (e: MessageEvent) => on(e.data); } };
 }
 
 const asError = (e: unknown) => ({ code: e instanceof EdgennError ? e.code : undefined, message: e instanceof Error ? e.message : String(e) });

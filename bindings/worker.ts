@@ -3,14 +3,15 @@
  * worker (edgenn-worker.js beside this file), so loading and inference never block the page's main thread (a
  * DenseNet on a CT slice takes ~0.1 s: a frozen page for that long). The returned `WorkerSession` has the
  * session's names and metadata and an async `run`; tensors are copied to the worker (the caller's arrays are
- * never moved or changed) and the outputs' buffers moved back. Pages, Deno and Bun use Web Workers, Node
- * worker_threads; where there are no workers (Cloudflare workerd) it fails with UNSUPPORTED.
+ * never moved or changed) and the outputs' buffers moved back. Node, Deno and Bun start it through worker_threads,
+ * pages as a Web Worker (io/workers.ts); where there are no workers (Cloudflare workerd) it fails with UNSUPPORTED.
  */
 import { EdgennError, type ErrorCode } from "./errors.js";
 import type { AuditEvent } from "./audit.js";
 import type { Fetches, RunOptions, TensorLike } from "./ort.js";
 import type { InputInfo, LoadProgress, SessionOptions } from "./session.js";
 import { Tensor } from "./tensor.js";
+import { startWorker, webWorker, type WorkerHandle } from "./io/workers.js";
 
 type Plain = { type: string; data: ArrayLike<number> | ArrayLike<bigint>; dims: number[] };
 /** Page → worker. */
@@ -30,48 +31,18 @@ export interface WorkerOptions extends SessionOptions {
   worker?: Worker;
 }
 
-interface Endpoint { post(msg: FromPage): void; listen(on: (msg: ToPage) => void, died: (why: string) => void): void; ref(on: boolean): void; stop(): void }
-
-async function startWorker(given?: Worker): Promise<Endpoint> {
-  const g = globalThis as any;
-  const url = () => {
-    try {
-      return new URL("./edgenn-worker.js", import.meta.url);
-    } catch {
-      throw new EdgennError("UNSUPPORTED", "loadInWorker: this runtime gives modules no URL, so edgenn-worker.js cannot be found: pass options.worker");
-    }
-  };
-  if (given || typeof g.Worker === "function") {
-    const w: Worker = given ?? new g.Worker(url(), { type: "module" });
-    return {
-      post: (m) => w.postMessage(m),
-      listen: (on, died) => {
-        w.onmessage = (e) => on(e.data);
-        w.onerror = (e) => { e.preventDefault?.(); died(e.message || "it failed to start or threw"); };
-      },
-      ref: () => {},
-      stop: () => w.terminate(),
-    };
+/** The worker for a session: the one given, else edgenn-worker.js beside this file. */
+async function openWorker(given?: Worker): Promise<WorkerHandle> {
+  if (given) return webWorker(given);
+  let url: URL;
+  try {
+    url = new URL("./edgenn-worker.js", import.meta.url);
+  } catch {
+    throw new EdgennError("UNSUPPORTED", "loadInWorker: this runtime gives modules no URL, so edgenn-worker.js cannot be found: pass options.worker");
   }
-  if (g.process?.versions?.node) {
-    const name = ["node", "worker_threads"].join(":"); // computed, so bundlers (and terser) leave it alone
-    const { Worker: NodeWorker } = await import(/* @vite-ignore */ name);
-    // None of this process's Node options: the worker needs none, and some stop it starting (--input-type of a
-    // script given with -e). V8 flags (--experimental-wasm-relaxed-simd) are process-wide and reach it anyway.
-    const w = new NodeWorker(url(), { execArgv: [] });
-    return {
-      post: (m) => w.postMessage(m),
-      listen: (on, died) => {
-        w.on("message", on);
-        w.on("error", (e: Error) => died(e.message));
-        w.on("exit", (code: number) => died(`it exited (code ${code})`));
-      },
-      // An idle worker must not keep the process alive: referenced only while a request is pending.
-      ref: (on) => (on ? w.ref() : w.unref()),
-      stop: () => void w.terminate(),
-    };
-  }
-  throw new EdgennError("UNSUPPORTED", "loadInWorker: this runtime has no workers (e.g. Cloudflare workerd, which runs one request per isolate): use load()");
+  const w = await startWorker(url);
+  if (!w) throw new EdgennError("UNSUPPORTED", "loadInWorker: this runtime has no workers (e.g. Cloudflare workerd, which runs one request per isolate): use load()");
+  return w;
 }
 
 /** A session in a worker: what InferenceSession tells about the model, and an async run. */
@@ -125,7 +96,7 @@ export async function loadInWorker(source: Uint8Array | ArrayBuffer | URL | stri
   if (signal?.aborted) throw new EdgennError("ABORTED", "load aborted before it started");
   const src = source instanceof URL ? source.href : source instanceof ArrayBuffer ? new Uint8Array(source) : source;
   if (typeof src !== "string" && !(src instanceof Uint8Array)) throw new EdgennError("BAD_INPUT", "loadInWorker takes bytes, a URL or a path (streams stay with load())");
-  const ep = await startWorker(worker);
+  const ep = await openWorker(worker);
   const pending = new Map<number, { resolve(v: any): void; reject(e: Error): void; load?: boolean }>();
   let next = 1, dead: string | undefined;
   let ready!: () => void;

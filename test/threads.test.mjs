@@ -198,7 +198,7 @@ test("a kernel that fails in a worker makes run() throw (naming the thread and k
 test("a worker that died makes run() throw instead of hanging", async () => {
   const pool = await pool2();
   try {
-    await pool.workers[0].terminate();
+    await pool.workers[0].worker.terminate(); // the Node Worker behind the handle
     await new Promise((r) => setTimeout(r, 50)); // the exit event
     assert.throws(() => pool.run([gemm(65536 + 4096), gemm(65536 + 8192)]), (e) => e instanceof EdgennError && /kernel thread 1 exited/.test(e.message));
   } finally {
@@ -224,7 +224,7 @@ for (const [what, body] of [["disposed", "s.dispose();"], ["never disposed", ""]
 
 test("dispose() ends the workers: run() is DISPOSED, and the pool's threads are gone", async () => {
   const s = await InferenceSession.fromGraph(tiny, { threads: 2 });
-  const workers = [...s.pool.workers];
+  const workers = s.pool.workers.map((h) => h.worker);
   const exited = workers.map((w) => new Promise((r) => w.once("exit", r)));
   s.dispose();
   await Promise.all(exited);

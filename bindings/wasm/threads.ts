@@ -10,6 +10,7 @@
 import { features } from "./loader.js";
 import { EdgennError } from "../errors.js";
 import type { KernelExports } from "./kernels.js";
+import { startWorker, type WorkerHandle } from "../io/workers.js";
 
 export const PARALLEL_KERNELS = ["f32_gemm", "f32_conv2d", "f32_conv2d_wino", "f32_conv1d_wino", "f32_dwconv2d"] as const;
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number];
@@ -24,8 +25,6 @@ const WORKER_TIMEOUT_MS = 60_000;
 
 /** Most threads "auto" picks: the kernels are memory-bound past a few cores, and each thread needs its scratch. */
 export const AUTO_MAX_THREADS = 4;
-
-interface AnyWorker { postMessage(m: unknown): void; terminate(): unknown }
 
 /** Why this runtime cannot run threads, or undefined when it can. */
 export function threadsUnavailable(): string | undefined {
@@ -54,7 +53,7 @@ const MAIN_SPINS = 20000;
 
 export class ThreadPool {
   readonly size: number;
-  private workers: AnyWorker[] = [];
+  private workers: WorkerHandle[] = [];
   private ints: Int32Array;
   private args: Float64Array;
   private main: KernelExports;
@@ -76,10 +75,17 @@ export class ThreadPool {
     const url = workerUrl ?? new URL("./edgenn-kernel-thread.js", import.meta.url);
     try {
       await Promise.all(Array.from({ length: size - 1 }, async (_, i) => {
-        const w = await spawn(url, (why) => { pool.dead ??= `kernel thread ${i + 1} ${why}`; });
-        pool.workers[i] = w.worker;
-        w.worker.postMessage({ module, memory, control, slot: (i + 1) * SLOT_BYTES, names: PARALLEL_KERNELS });
-        await w.ready;
+        const w = await startWorker(url);
+        if (!w) throw new Error("this runtime has no Worker");
+        pool.workers[i] = w;
+        // Its one message says it is ready; a death before that fails the start, after it the next run().
+        const started = new Promise<void>((ready, fail) => w.listen(() => ready(), (why) => {
+          pool.dead ??= `kernel thread ${i + 1} ${why}`;
+          fail(new Error(why));
+        }));
+        w.post({ module, memory, control, slot: (i + 1) * SLOT_BYTES, names: PARALLEL_KERNELS });
+        w.ref(true); // until it is ready; an idle kernel thread must never keep the process alive
+        await started.finally(() => w.ref(false));
       }));
     } catch (e) {
       pool.dispose();
@@ -149,33 +155,8 @@ export class ThreadPool {
       Atomics.store(this.ints, (w * SLOT_BYTES) >> 2, QUIT);
       Atomics.notify(this.ints, (w * SLOT_BYTES) >> 2);
     }
-    for (const w of this.workers) void w.terminate();
+    for (const w of this.workers) w.stop();
     this.workers = [];
     this.dead ??= "the session was disposed";
   }
-}
-
-/**
- * A worker from the runtime's API: node:worker_threads where there is one (Node, Deno, Bun: its unref() lets the
- * process exit with idle workers), else a module Web Worker (browsers).
- */
-async function spawn(url: URL | string, onDeath: (why: string) => void): Promise<{ worker: AnyWorker; ready: Promise<void> }> {
-  const g = globalThis as any;
-  let resolve!: () => void, reject!: (e: Error) => void;
-  const ready = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-  if (!g.process?.versions?.node) {
-    const worker = new g.Worker(url, { type: "module" });
-    worker.onmessage = () => resolve();
-    worker.onerror = (e: ErrorEvent) => { e.preventDefault?.(); const m = e.message || "could not be loaded"; onDeath(`failed: ${m}`); reject(new Error(m)); };
-    return { worker, ready };
-  }
-  const name = "node:worker_threads"; // in a variable so bundlers leave it alone
-  const { Worker } = await import(/* @vite-ignore */ name);
-  // No execArgv: the worker is a plain module, and some of the parent's options (--input-type) are refused by workers.
-  const worker = new Worker(url, { execArgv: [] });
-  worker.unref(); // an idle kernel thread must never keep the process alive
-  worker.once("message", () => resolve());
-  worker.on("error", (e: Error) => { onDeath(`failed: ${e.message}`); reject(e); });
-  worker.on("exit", (code: number) => { onDeath(`exited (code ${code})`); reject(new Error(`exited with code ${code}`)); });
-  return { worker, ready };
 }
