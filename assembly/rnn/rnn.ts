@@ -46,6 +46,7 @@
 import { madd } from "../math/madd";
 import { sigmoid_rational_core, tanh_rational_core, tanh_rational_f32x4, TANH_RATIONAL_BOUND } from "../math/rational";
 import { clamp4, load_partial, store_partial } from "../util/lanes";
+import { step_out, step_x } from "./steps";
 
 /** Floats per packed k row of a block: one 8-accumulator GEMV. */
 const ROW: i32 = 32;
@@ -148,7 +149,7 @@ class Part {}
   else store_partial(p, v, n);
 }
 
-/** Gate activation codes (the `gate` argument of f32_lstm_step / f32_gru_step). */
+/** Gate activation codes (the `gate` argument of f32_lstm_steps / f32_gru_steps). */
 export const GATE_SIGMOID: i32 = 0;
 /** max(0, min(1, alpha*x + beta)) (ONNX HardSigmoid; Keras 2/tfjs hard_sigmoid: alpha 0.2, beta 0.5). */
 export const GATE_HARD_SIGMOID: i32 = 1;
@@ -185,7 +186,7 @@ class HardSigmoidGate {}
 }
 
 /**
- * One LSTM step (ONNX, gates i,o,f,c) for `batch` rows of h units:
+ * `steps` LSTM steps (ONNX, gates i,o,f,c; where each step reads and writes: ./steps.ts), each for `batch` rows of h units:
  *   gates = x[b] + h_prev[b]·Rᵀ;  i = σ(gi + Pi⊙c), f = σ(gf + Pf⊙c), g = tanh(gc), c' = f⊙c + i⊙g,
  *   o = σ(go + Po⊙c'), h_out[b] = o⊙tanh(c').
  * x[b] (4h floats: the input projection with both biases, order i,o,f,c) at x + 4*b*x_stride; h_prev[b] at
@@ -193,11 +194,16 @@ class HardSigmoidGate {}
  * packed = f32_rnn_pack(h, h, 4, R) ; peep = P [3h] (i,o,f) or 0; clip = +Infinity for none.
  * gate: σ above is GATE_SIGMOID (alpha, beta unused) or GATE_HARD_SIGMOID (max(0, min(1, alpha*x + beta))).
  */
-export function f32_lstm_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, c: usize, c_stride: i32,
-  packed: usize, peep: usize, clip: f32, h_out: usize, ho_stride: i32, gate: i32, alpha: f32, beta: f32): void {
+export function f32_lstm_steps(steps: i32, batch: i32, h: i32, x: usize, x_stride: i32, x_step: i32, h_prev: usize, hp_stride: i32,
+  c: usize, c_stride: i32, packed: usize, peep: usize, clip: f32, h_out: usize, ho_stride: i32, ho_step: i32, alternate: i32,
+  gate: i32, alpha: f32, beta: f32): void {
   set_constants(clip, alpha, beta);
-  if (gate == GATE_HARD_SIGMOID) lstm_body<HardSigmoidGate>(batch, h, x, x_stride, h_prev, hp_stride, c, c_stride, packed, peep, h_out, ho_stride);
-  else lstm_body<SigmoidGate>(batch, h, x, x_stride, h_prev, hp_stride, c, c_stride, packed, peep, h_out, ho_stride);
+  for (let s = 0; s < steps; s++) {
+    const xs = step_x(x, s, x_step), ho = step_out(h_out, s, ho_step, alternate);
+    if (gate == GATE_HARD_SIGMOID) lstm_body<HardSigmoidGate>(batch, h, xs, x_stride, h_prev, hp_stride, c, c_stride, packed, peep, ho, ho_stride);
+    else lstm_body<SigmoidGate>(batch, h, xs, x_stride, h_prev, hp_stride, c, c_stride, packed, peep, ho, ho_stride);
+    h_prev = ho; hp_stride = ho_stride;
+  }
 }
 
 @inline function lstm_body<G>(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, c: usize, c_stride: i32,
@@ -252,19 +258,24 @@ export function f32_lstm_step(batch: i32, h: i32, x: usize, x_stride: i32, h_pre
 }
 
 /**
- * One GRU step (ONNX, gates z,r,h) for `batch` rows of h units. x[b] (3h floats, order z,r,h) is the input
+ * `steps` GRU steps (ONNX, gates z,r,h; ./steps.ts), each for `batch` rows of h units. x[b] (3h floats, order z,r,h) is the input
  * projection plus Wb, plus Rb for z and r, plus Rbh for h only when linear_before_reset = 0.
  * packed = f32_rnn_pack(h, h, 2, R) (z, r rows), packed_h = f32_rnn_pack(h, h, 1, R + 2h rows) (candidate).
  *   lbr = 1: rbh = Rbh [h] (or 0 = zeros); scratch unused. ĥ = tanh(xh + r⊙(h_prev·Rhᵀ + Rbh))
  *   lbr = 0: rbh unused; scratch: 2h floats.           ĥ = tanh(xh + (r⊙h_prev)·Rhᵀ)
- * z = σ(xz + h_prev·Rzᵀ), r = σ(xr + h_prev·Rrᵀ), h_out = (1 - z)⊙ĥ + z⊙h_prev. Strides as f32_lstm_step;
- * gate, alpha, beta: σ as in f32_lstm_step.
+ * z = σ(xz + h_prev·Rzᵀ), r = σ(xr + h_prev·Rrᵀ), h_out = (1 - z)⊙ĥ + z⊙h_prev. Strides and steps as
+ * f32_lstm_steps; gate, alpha, beta: σ as in f32_lstm_steps.
  */
-export function f32_gru_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, packed_h: usize,
-  rbh: usize, lbr: i32, clip: f32, h_out: usize, ho_stride: i32, scratch: usize, gate: i32, alpha: f32, beta: f32): void {
+export function f32_gru_steps(steps: i32, batch: i32, h: i32, x: usize, x_stride: i32, x_step: i32, h_prev: usize, hp_stride: i32,
+  packed: usize, packed_h: usize, rbh: usize, lbr: i32, clip: f32, h_out: usize, ho_stride: i32, ho_step: i32, alternate: i32,
+  scratch: usize, gate: i32, alpha: f32, beta: f32): void {
   set_constants(clip, alpha, beta);
-  if (gate == GATE_HARD_SIGMOID) gru_body<HardSigmoidGate>(batch, h, x, x_stride, h_prev, hp_stride, packed, packed_h, rbh, lbr, h_out, ho_stride, scratch);
-  else gru_body<SigmoidGate>(batch, h, x, x_stride, h_prev, hp_stride, packed, packed_h, rbh, lbr, h_out, ho_stride, scratch);
+  for (let s = 0; s < steps; s++) {
+    const xs = step_x(x, s, x_step), ho = step_out(h_out, s, ho_step, alternate);
+    if (gate == GATE_HARD_SIGMOID) gru_body<HardSigmoidGate>(batch, h, xs, x_stride, h_prev, hp_stride, packed, packed_h, rbh, lbr, ho, ho_stride, scratch);
+    else gru_body<SigmoidGate>(batch, h, xs, x_stride, h_prev, hp_stride, packed, packed_h, rbh, lbr, ho, ho_stride, scratch);
+    h_prev = ho; hp_stride = ho_stride;
+  }
 }
 
 /** The candidate block's gate values in G, after the two z/r blocks. */
@@ -324,13 +335,22 @@ const HG = G + 2 * ROW * 4;
 }
 
 /**
- * One simple-RNN step: h_out[b] = act(x[b] + h_prev[b]·Rᵀ), act = tanh (relu = 0) or relu (relu = 1).
- * x[b] (h floats) is the input projection with both biases; packed = f32_rnn_pack(h, h, 1, R). Strides as
- * f32_lstm_step.
+ * `steps` simple-RNN steps (./steps.ts): h_out[b] = act(x[b] + h_prev[b]·Rᵀ), act = tanh (relu = 0) or relu (relu = 1).
+ * x[b] (h floats) is the input projection with both biases; packed = f32_rnn_pack(h, h, 1, R). Strides and steps as
+ * f32_lstm_steps.
  */
-export function f32_rnn_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, relu: i32,
-  clip: f32, h_out: usize, ho_stride: i32): void {
+export function f32_rnn_steps(steps: i32, batch: i32, h: i32, x: usize, x_stride: i32, x_step: i32, h_prev: usize, hp_stride: i32,
+  packed: usize, relu: i32, clip: f32, h_out: usize, ho_stride: i32, ho_step: i32, alternate: i32): void {
   set_constants(clip, 0, 0);
+  for (let s = 0; s < steps; s++) {
+    const ho = step_out(h_out, s, ho_step, alternate);
+    rnn_body(batch, h, step_x(x, s, x_step), x_stride, h_prev, hp_stride, packed, relu, ho, ho_stride);
+    h_prev = ho; hp_stride = ho_stride;
+  }
+}
+
+@inline function rnn_body(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, relu: i32,
+  h_out: usize, ho_stride: i32): void {
   const hb = <usize>h << 2, blk = hb * ROW;
   for (let b = 0; b < batch; b++) {
     const xr = x + (<usize>b * x_stride << 2), hp = h_prev + (<usize>b * hp_stride << 2);

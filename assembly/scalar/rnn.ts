@@ -3,6 +3,7 @@
 // the SIMD builds use rational approximations within 3.8e-7). ONNX clip bounds every activation's input.
 import { sigmoid64 } from "./math";
 import { clampf, ld, st } from "./mem";
+import { step_out, step_x } from "../rnn/steps";
 
 export function f32_rnn_packed_size(k: i32, h: i32, g: i32): i32 {
   return g * h * k;
@@ -31,7 +32,7 @@ export function f32_rnn_pack(k: i32, h: i32, g: i32, w: usize, w_row_stride: i32
   return <f32>Math.tanh(clampf(v, -clip, clip));
 }
 
-export function f32_lstm_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, c: usize, c_stride: i32,
+function lstm_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, c: usize, c_stride: i32,
   packed: usize, peep: usize, clip: f32, h_out: usize, ho_stride: i32, gate: i32, alpha: f32, beta: f32): void {
   for (let b = 0; b < batch; b++) {
     const xr = x + (<usize>(b * x_stride) << 2), hp = h_prev + (<usize>(b * hp_stride) << 2);
@@ -50,7 +51,7 @@ export function f32_lstm_step(batch: i32, h: i32, x: usize, x_stride: i32, h_pre
   }
 }
 
-export function f32_gru_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, packed_h: usize,
+function gru_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, packed_h: usize,
   rbh: usize, lbr: i32, clip: f32, h_out: usize, ho_stride: i32, scratch: usize, gate: i32, alpha: f32, beta: f32): void {
   for (let b = 0; b < batch; b++) {
     const xr = x + (<usize>(b * x_stride) << 2), hp = h_prev + (<usize>(b * hp_stride) << 2);
@@ -77,7 +78,7 @@ export function f32_gru_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev
   }
 }
 
-export function f32_rnn_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, relu: i32,
+function rnn_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, relu: i32,
   clip: f32, h_out: usize, ho_stride: i32): void {
   for (let b = 0; b < batch; b++) {
     const xr = x + (<usize>(b * x_stride) << 2), hp = h_prev + (<usize>(b * hp_stride) << 2);
@@ -86,5 +87,35 @@ export function f32_rnn_step(batch: i32, h: i32, x: usize, x_stride: i32, h_prev
       const v = ld(xr, j) + dot(hp, packed, j, h);
       st(ho, j, relu != 0 ? max<f32>(clampf(v, -clip, clip), 0) : tanh_clipped(v, clip));
     }
+  }
+}
+
+// The multi-step entry points (signatures and step walk as the SIMD builds': assembly/rnn/steps.ts).
+export function f32_lstm_steps(steps: i32, batch: i32, h: i32, x: usize, x_stride: i32, x_step: i32, h_prev: usize, hp_stride: i32,
+  c: usize, c_stride: i32, packed: usize, peep: usize, clip: f32, h_out: usize, ho_stride: i32, ho_step: i32, alternate: i32,
+  gate: i32, alpha: f32, beta: f32): void {
+  for (let s = 0; s < steps; s++) {
+    const ho = step_out(h_out, s, ho_step, alternate);
+    lstm_step(batch, h, step_x(x, s, x_step), x_stride, h_prev, hp_stride, c, c_stride, packed, peep, clip, ho, ho_stride, gate, alpha, beta);
+    h_prev = ho; hp_stride = ho_stride;
+  }
+}
+
+export function f32_gru_steps(steps: i32, batch: i32, h: i32, x: usize, x_stride: i32, x_step: i32, h_prev: usize, hp_stride: i32,
+  packed: usize, packed_h: usize, rbh: usize, lbr: i32, clip: f32, h_out: usize, ho_stride: i32, ho_step: i32, alternate: i32,
+  scratch: usize, gate: i32, alpha: f32, beta: f32): void {
+  for (let s = 0; s < steps; s++) {
+    const ho = step_out(h_out, s, ho_step, alternate);
+    gru_step(batch, h, step_x(x, s, x_step), x_stride, h_prev, hp_stride, packed, packed_h, rbh, lbr, clip, ho, ho_stride, scratch, gate, alpha, beta);
+    h_prev = ho; hp_stride = ho_stride;
+  }
+}
+
+export function f32_rnn_steps(steps: i32, batch: i32, h: i32, x: usize, x_stride: i32, x_step: i32, h_prev: usize, hp_stride: i32,
+  packed: usize, relu: i32, clip: f32, h_out: usize, ho_stride: i32, ho_step: i32, alternate: i32): void {
+  for (let s = 0; s < steps; s++) {
+    const ho = step_out(h_out, s, ho_step, alternate);
+    rnn_step(batch, h, step_x(x, s, x_step), x_stride, h_prev, hp_stride, packed, relu, clip, ho, ho_stride);
+    h_prev = ho; hp_stride = ho_stride;
   }
 }

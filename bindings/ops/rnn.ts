@@ -231,23 +231,31 @@ function recurrent(kind: Kind): OpDef {
               let hp = ih ? ih + (sBase(d) + b0 * sStride) * 4 : zeros + b0 * h * 4;
               let hpStride = ih ? sStride : h;
               let ping = 0;
-              for (let s = 0; s < len; s++) {
-                const t = reverse ? len - 1 - s : s;
-                if (chunk < seq && s % chunk === 0) project(reverse ? Math.max(0, t + 1 - chunk) : t, Math.min(chunk, reverse ? t + 1 : seq - t));
-                const xp = proj + (pBase(t - t0, d) + b0 * pStride) * 4;
-                let ho: number, hoStride: number;
-                if (y) { ho = y + (yBase(t, d) + b0 * yStride) * 4; hoStride = yStride; }
-                else { ho = hbuf + (ping * batch + b0) * h * 4; hoStride = h; ping ^= 1; }
-                if (kind === "LSTM") {
-                  k.f32_lstm_step(rows, h, xp, pStride, hp, hpStride, cd + b0 * h * 4, h, packs.pr[d], peep ? peep + d * 3 * h * 4 : 0, clip, ho, hoStride,
-                    ga.code, ga.alpha, ga.beta);
-                } else if (kind === "GRU") {
-                  k.f32_gru_step(rows, h, xp, pStride, hp, hpStride, packs.pr[d], packs.prh[d],
-                    packs.rbhPtr ? packs.rbhPtr + d * h * 4 : 0, lbr ? 1 : 0, clip, ho, hoStride, gs, ga.code, ga.alpha, ga.beta);
-                } else {
-                  k.f32_rnn_step(rows, h, xp, pStride, hp, hpStride, packs.pr[d], geo.relu[d] ? 1 : 0, clip, ho, hoStride);
+              // Runs of steps, one kernel call each: to the end of the sequence, or of the projected chunk.
+              for (let s = 0; s < len; ) {
+                const t = reverse ? len - 1 - s : s, dir = reverse ? -1 : 1;
+                let n = len - s;
+                if (chunk < seq) {
+                  if (s % chunk === 0) project(reverse ? Math.max(0, t + 1 - chunk) : t, Math.min(chunk, reverse ? t + 1 : seq - t));
+                  n = Math.min(n, chunk - (s % chunk));
                 }
-                hp = ho; hpStride = hoStride;
+                const xp = proj + (pBase(t - t0, d) + b0 * pStride) * 4, xStep = dir * (pBase(1, 0) - pBase(0, 0));
+                // Y's rows of these steps, or (no Y) the two h buffers taken in turn.
+                const alternate = y ? 0 : 1;
+                const ho = y ? y + (yBase(t, d) + b0 * yStride) * 4 : hbuf + (ping * batch + b0) * h * 4;
+                const hoStride = y ? yStride : h, hoStep = y ? dir * (yBase(1, 0) - yBase(0, 0)) : (ping ? -1 : 1) * batch * h;
+                if (kind === "LSTM") {
+                  k.f32_lstm_steps(n, rows, h, xp, pStride, xStep, hp, hpStride, cd + b0 * h * 4, h, packs.pr[d], peep ? peep + d * 3 * h * 4 : 0,
+                    clip, ho, hoStride, hoStep, alternate, ga.code, ga.alpha, ga.beta);
+                } else if (kind === "GRU") {
+                  k.f32_gru_steps(n, rows, h, xp, pStride, xStep, hp, hpStride, packs.pr[d], packs.prh[d], packs.rbhPtr ? packs.rbhPtr + d * h * 4 : 0,
+                    lbr ? 1 : 0, clip, ho, hoStride, hoStep, alternate, gs, ga.code, ga.alpha, ga.beta);
+                } else {
+                  k.f32_rnn_steps(n, rows, h, xp, pStride, xStep, hp, hpStride, packs.pr[d], geo.relu[d] ? 1 : 0, clip, ho, hoStride, hoStep, alternate);
+                }
+                hp = ho + (alternate ? (n - 1) & 1 : n - 1) * hoStep * 4; hpStride = hoStride;
+                ping ^= n & 1;
+                s += n;
               }
               if (yh) copyRows(yh + (sBase(d) + b0 * sStride) * 4, sStride, hp, hpStride, rows);
             }

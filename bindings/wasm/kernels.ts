@@ -55,18 +55,21 @@ export interface KernelExports {
   fill32(dst: Ptr, n: number, bits: number): void;
   f32_rnn_packed_size(k: number, h: number, g: number): number;
   f32_rnn_pack(k: number, h: number, g: number, w: Ptr, wRowStride: number, packed: Ptr): void;
-  f32_lstm_step(batch: number, h: number, x: Ptr, xStride: number, hPrev: Ptr, hpStride: number, c: Ptr, cStride: number,
-    packed: Ptr, peep: Ptr, clip: number, hOut: Ptr, hoStride: number, gate: number, alpha: number, beta: number): void;
-  f32_gru_step(batch: number, h: number, x: Ptr, xStride: number, hPrev: Ptr, hpStride: number, packed: Ptr, packedH: Ptr,
-    rbh: Ptr, lbr: number, clip: number, hOut: Ptr, hoStride: number, scratch: Ptr, gate: number, alpha: number, beta: number): void;
+  // The recurrent kernels run `steps` time steps per call (assembly/rnn/steps.ts: xStep, hoStep, alternate).
+  f32_lstm_steps(steps: number, batch: number, h: number, x: Ptr, xStride: number, xStep: number, hPrev: Ptr, hpStride: number,
+    c: Ptr, cStride: number, packed: Ptr, peep: Ptr, clip: number, hOut: Ptr, hoStride: number, hoStep: number, alternate: number,
+    gate: number, alpha: number, beta: number): void;
+  f32_gru_steps(steps: number, batch: number, h: number, x: Ptr, xStride: number, xStep: number, hPrev: Ptr, hpStride: number,
+    packed: Ptr, packedH: Ptr, rbh: Ptr, lbr: number, clip: number, hOut: Ptr, hoStride: number, hoStep: number, alternate: number,
+    scratch: Ptr, gate: number, alpha: number, beta: number): void;
+  f32_rnn_steps(steps: number, batch: number, h: number, x: Ptr, xStride: number, xStep: number, hPrev: Ptr, hpStride: number,
+    packed: Ptr, relu: number, clip: number, hOut: Ptr, hoStride: number, hoStep: number, alternate: number): void;
   f32_matmul_rows(m: number, n: number, k: number, a: Ptr, aRowStride: number, b: Ptr, bRowStride: number, c: Ptr, cRowStride: number): void;
   gather32(outer: number, axisLen: number, inner: number, data: Ptr, ids: Ptr, count: number, out: Ptr): number;
   f32_layernorm(rows: number, n: number, x: Ptr, scale: Ptr, bias: Ptr, eps: number, y: Ptr): void;
   f32_attention_scratch_size(sq: number, skv: number, d: number, dv: number, weights: number): number;
   f32_attention(batch: number, heads: number, sq: number, skv: number, d: number, dv: number, q: Ptr, k: Ptr, v: Ptr, o: Ptr,
     mask: Ptr, maskKind: number, strides: Ptr, scale: number, causal: number, weights: Ptr, scratch: Ptr): void;
-  f32_rnn_step(batch: number, h: number, x: Ptr, xStride: number, hPrev: Ptr, hpStride: number, packed: Ptr, relu: number,
-    clip: number, hOut: Ptr, hoStride: number): void;
 }
 
 /** Codes shared with assembly/eltwise/unary.ts. */

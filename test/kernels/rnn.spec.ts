@@ -1,5 +1,5 @@
-// f32_lstm_step / f32_gru_step / f32_rnn_step (with f32_rnn_pack) against a plain scalar f64 reference of one
-// ONNX time step, on odd hidden sizes (tails of every length, partial blocks and spans of 32 units), batch 1 and
+// f32_lstm_steps / f32_gru_steps / f32_rnn_steps (with f32_rnn_pack) against a plain scalar f64 reference of one
+// ONNX time step (steps = 1; several steps in one call against one call per step, bit for bit), on odd hidden sizes (tails of every length, partial blocks and spans of 32 units), batch 1 and
 // > 1, with row strides larger than a row (the padding holds a sentinel that must survive), guards around every
 // output, peepholes, clip, GRU with and without linear_before_reset, LSTM/GRU with hard sigmoid gates, RNN tanh
 // and relu; and the rational tanh/sigmoid of math/rational.ts against f64 over dense sweeps.
@@ -7,9 +7,9 @@
 // [-1, 1] (R scaled by 1/sqrt(h) above h = 33, as trained weights are, so the sums stay of order 1; rounding
 // ~sqrt(h) * 2^-24 * sum|terms|, a few 1e-7 here), the rational sigmoid/tanh add <= 4e-7, the update a few ulp,
 // and every activation has a derivative <= 1; a wrong weight, gate order or lane is far above it.
-import { f32_rnn_pack, f32_rnn_packed_size, f32_lstm_step, f32_gru_step, f32_rnn_step } from "../../assembly/rnn/rnn";
+import { f32_rnn_pack, f32_rnn_packed_size, f32_lstm_steps, f32_gru_steps, f32_rnn_steps } from "../../assembly/rnn/rnn";
 import { sigmoid_rational_f32, tanh_rational_f32 } from "../../assembly/math/rational";
-import { GUARD, SENTINEL, data, guarded, guards_intact, random, reseed } from "./buffers";
+import { GUARD, SENTINEL, copy, data, guarded, guards_intact, random, reseed, same } from "./buffers";
 
 const TOL: f64 = 4e-6;
 
@@ -81,7 +81,7 @@ function lstm(batch: i32, h: i32, peephole: bool, clip: f32): void {
   const c0 = new StaticArray<f32>(c.length);
   for (let i = 0; i < c.length; i++) c0[i] = c[i];
   const packed = packed_of(h, h, 4, data(r));
-  f32_lstm_step(batch, h, data(x), xs, data(hp), hs, data(c), cs, data(packed), peephole ? data(p) : 0, clip, data(out), os, hard ? 1 : 0, HA, HB);
+  f32_lstm_steps(1, batch, h, data(x), xs, 0, data(hp), hs, data(c), cs, data(packed), peephole ? data(p) : 0, clip, data(out), os, 0, 0, hard ? 1 : 0, HA, HB);
   const cl: f64 = clip;
   for (let b = 0; b < batch; b++) for (let j = 0; j < h; j++) {
     const cp = <f64>c0[GUARD + b * cs + j];
@@ -89,8 +89,8 @@ function lstm(batch: i32, h: i32, peephole: bool, clip: f32): void {
     const ig = gate(clipv(lstm_pre(data(x), xs, data(hp), hs, data(r), h, b, 0, j) + pi * cp, cl)), fg = gate(clipv(lstm_pre(data(x), xs, data(hp), hs, data(r), h, b, 2, j) + pf * cp, cl)), gg = Math.tanh(clipv(lstm_pre(data(x), xs, data(hp), hs, data(r), h, b, 3, j), cl));
     const cn = fg * cp + ig * gg;
     const og = gate(clipv(lstm_pre(data(x), xs, data(hp), hs, data(r), h, b, 1, j) + po * cn, cl));
-    near("f32_lstm_step c", <f64>c[GUARD + b * cs + j], cn, b, j);
-    near("f32_lstm_step h", <f64>out[GUARD + b * os + j], og * Math.tanh(cn), b, j);
+    near("f32_lstm_steps c", <f64>c[GUARD + b * cs + j], cn, b, j);
+    near("f32_lstm_steps h", <f64>out[GUARD + b * os + j], og * Math.tanh(cn), b, j);
   }
   expect(padding_intact(out, batch, h, os)).toBe(true);
   expect(padding_intact(c, batch, h, cs)).toBe(true);
@@ -101,8 +101,8 @@ function gru(batch: i32, h: i32, lbr: bool, clip: f32): void {
   const x = strided(batch, 3 * h, xs, true), hp = strided(batch, h, hs, true);
   const r = weights(3 * h * h, h), rbh = random(h), out = strided(batch, h, os, false), scratch = guarded(2 * h);
   const packed = packed_of(h, h, 2, data(r)), packed_h = packed_of(h, h, 1, data(r) + (<usize>(2 * h * h) << 2));
-  f32_gru_step(batch, h, data(x), xs, data(hp), hs, data(packed), data(packed_h), lbr ? data(rbh) : 0, lbr ? 1 : 0, clip,
-    data(out), os, data(scratch), hard ? 1 : 0, HA, HB);
+  f32_gru_steps(1, batch, h, data(x), xs, 0, data(hp), hs, data(packed), data(packed_h), lbr ? data(rbh) : 0, lbr ? 1 : 0, clip,
+    data(out), os, 0, 0, data(scratch), hard ? 1 : 0, HA, HB);
   const cl: f64 = clip;
   for (let b = 0; b < batch; b++) {
     const rg = new StaticArray<f64>(h), zg = new StaticArray<f64>(h);
@@ -119,7 +119,7 @@ function gru(batch: i32, h: i32, lbr: bool, clip: f32): void {
         for (let k = 0; k < h; k++) a += rg[k] * ld(data(hp), b * hs + k) * ld(data(r), (2 * h + j) * h + k);
       }
       const hh = Math.tanh(clipv(a, cl));
-      near(lbr ? "f32_gru_step (lbr) h" : "f32_gru_step h", <f64>out[GUARD + b * os + j], (1 - zg[j]) * hh + zg[j] * ld(data(hp), b * hs + j), b, j);
+      near(lbr ? "f32_gru_steps (lbr) h" : "f32_gru_steps h", <f64>out[GUARD + b * os + j], (1 - zg[j]) * hh + zg[j] * ld(data(hp), b * hs + j), b, j);
     }
   }
   expect(padding_intact(out, batch, h, os)).toBe(true);
@@ -131,11 +131,11 @@ function rnn(batch: i32, h: i32, relu: bool, clip: f32): void {
   const x = strided(batch, h, xs, true), hp = strided(batch, h, hs, true);
   const r = weights(h * h, h), out = strided(batch, h, os, false);
   const packed = packed_of(h, h, 1, data(r));
-  f32_rnn_step(batch, h, data(x), xs, data(hp), hs, data(packed), relu ? 1 : 0, clip, data(out), os);
+  f32_rnn_steps(1, batch, h, data(x), xs, 0, data(hp), hs, data(packed), relu ? 1 : 0, clip, data(out), os, 0, 0);
   const cl: f64 = clip;
   for (let b = 0; b < batch; b++) for (let j = 0; j < h; j++) {
     const v = clipv(ld(data(x), b * xs + j) + dot(data(hp), hs, b, data(r), h, j), cl);
-    near("f32_rnn_step h", <f64>out[GUARD + b * os + j], relu ? Math.max(0, v) : Math.tanh(v), b, j);
+    near("f32_rnn_steps h", <f64>out[GUARD + b * os + j], relu ? Math.max(0, v) : Math.tanh(v), b, j);
   }
   expect(padding_intact(out, batch, h, os)).toBe(true);
 }
@@ -221,7 +221,7 @@ describe("rational tanh / sigmoid (math/rational.ts)", () => {
   });
 });
 
-describe("f32_lstm_step", () => {
+describe("f32_lstm_steps", () => {
   it("matches the scalar reference (odd hidden, batch 1 and 3, strided rows)", () => {
     reseed(11); bad = 0;
     for (let i = 0; i < HIDDEN.length; i++) for (let b = 0; b < BATCH.length; b++) lstm(BATCH[b], HIDDEN[i], false, Infinity);
@@ -237,7 +237,7 @@ describe("f32_lstm_step", () => {
   });
 });
 
-describe("f32_lstm_step, hard sigmoid gates", () => {
+describe("f32_lstm_steps, hard sigmoid gates", () => {
   it("matches the scalar reference (batch 1 and 3, peepholes, clip)", () => {
     reseed(13); bad = 0; hard = true;
     for (let i = 0; i < HIDDEN.length; i++) {
@@ -259,7 +259,7 @@ function gru_all(): void {
   }
 }
 
-describe("f32_gru_step", () => {
+describe("f32_gru_steps", () => {
   it("linear_before_reset = 0 and 1, clip", () => {
     reseed(21); bad = 0;
     gru_all();
@@ -267,7 +267,7 @@ describe("f32_gru_step", () => {
   });
 });
 
-describe("f32_gru_step, hard sigmoid gates", () => {
+describe("f32_gru_steps, hard sigmoid gates", () => {
   it("linear_before_reset = 0 and 1, clip", () => {
     reseed(22); bad = 0; hard = true;
     gru_all();
@@ -276,7 +276,7 @@ describe("f32_gru_step, hard sigmoid gates", () => {
   });
 });
 
-describe("f32_rnn_step", () => {
+describe("f32_rnn_steps", () => {
   it("tanh and relu, clip", () => {
     reseed(31); bad = 0;
     for (let i = 0; i < HIDDEN.length; i++) for (let b = 0; b < BATCH.length; b++) {
@@ -285,5 +285,57 @@ describe("f32_rnn_step", () => {
       rnn(BATCH[b], HIDDEN[i], b == 0, 0.2);
     }
     finish();
+  });
+});
+
+// Several steps in one call against one call per step (the single step is checked against f64 above), bit for bit:
+// forward, each step's rows written (a sequence output, layout 0); reverse (negative steps: the last step first);
+// two buffers taken in turn (alternate). Steps' inputs [S][batch][xs], outputs [S][batch][os] (alternate: [2][batch][os]).
+const S = 5;
+const KINDS = 3; // 0 LSTM, 1 GRU, 2 RNN
+let kind = 0;
+// Weights and state of the kind under test.
+let packed = guarded(0), packed_h = guarded(0), rbh = guarded(0), scratch = guarded(0);
+
+function call(steps: i32, batch: i32, h: i32, x: usize, xs: i32, x_step: i32, hp: usize, hs: i32, c: usize, out: usize, os: i32,
+  o_step: i32, alt: i32): void {
+  if (kind == 0) f32_lstm_steps(steps, batch, h, x, xs, x_step, hp, hs, c, h, data(packed), 0, Infinity, out, os, o_step, alt, 0, 0, 0);
+  else if (kind == 1) f32_gru_steps(steps, batch, h, x, xs, x_step, hp, hs, data(packed), data(packed_h), data(rbh), 1, Infinity, out, os, o_step, alt, data(scratch), 0, 0, 0);
+  else f32_rnn_steps(steps, batch, h, x, xs, x_step, hp, hs, data(packed), 0, Infinity, out, os, o_step, alt);
+}
+
+function multi(batch: i32, h: i32, mode: i32): void {
+  const g = kind == 0 ? 4 : kind == 1 ? 3 : 1;
+  const xs = g * h + 1, hs = h + 2, os = h + 3;
+  const x = random(S * batch * xs), hp = random(batch * hs), r = weights(g * h * h, h);
+  packed = packed_of(h, h, kind == 1 ? 2 : g, data(r));
+  if (kind == 1) packed_h = packed_of(h, h, 1, data(r) + (<usize>(2 * h * h) << 2));
+  rbh = random(h); scratch = guarded(2 * h);
+  const c1 = random(batch * h), c2 = copy(c1);
+  const rows = mode == 2 ? 2 : S, reverse = mode == 1, alt = mode == 2 ? 1 : 0;
+  const y1 = guarded(rows * batch * os), y2 = guarded(rows * batch * os);
+  // Where step s (0 = first computed) reads and writes.
+  const xrow = (s: i32, rev: bool, bx: i32): i32 => (rev ? S - 1 - s : s) * bx;
+  call(S, batch, h, data(x) + (<usize>xrow(0, reverse, batch * xs) << 2), xs, (reverse ? -1 : 1) * batch * xs, data(hp), hs, data(c1),
+    data(y1) + (<usize>(reverse ? (S - 1) * batch * os : <i32>0) << 2), os, (reverse ? -1 : 1) * batch * os, alt);
+  let prev = data(hp), ps = hs;
+  for (let s = 0; s < S; s++) {
+    const o = data(y2) + (<usize>((alt ? s & 1 : reverse ? S - 1 - s : s) * batch * os) << 2);
+    call(1, batch, h, data(x) + (<usize>xrow(s, reverse, batch * xs) << 2), xs, 0, prev, ps, data(c2), o, os, 0, 0);
+    prev = o; ps = os;
+  }
+  expect(same(y1, y2)).toBe(true);
+  expect(same(c1, c2)).toBe(true);
+  expect(guards_intact(y1, rows * batch * os)).toBe(true);
+}
+
+describe("f32_lstm_steps / f32_gru_steps / f32_rnn_steps, several steps per call", () => {
+  it("equal one call per step, bit for bit: forward, reverse, alternating buffers", () => {
+    reseed(41);
+    const hs: StaticArray<i32> = [1, 5, 12, 21, 40];
+    for (kind = 0; kind < KINDS; kind++) for (let i = 0; i < hs.length; i++) for (let mode = 0; mode < 3; mode++) {
+      multi(1, hs[i], mode);
+      multi(3, hs[i], mode);
+    }
   });
 });
