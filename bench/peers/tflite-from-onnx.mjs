@@ -4,7 +4,8 @@
 // PyTorch-to-TFLite converters emit), CONV_2D filters OHWI, depthwise filters [1, H, W, C·multiplier],
 // FULLY_CONNECTED weights [out, in], bias and RELU/RELU6 fused into CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and
 // ADD, explicit paddings that are not TensorFlow's SAME as a PAD before a VALID op, Conv1D as CONV_2D of height 1,
-// layer norm as MEAN / SUB / MUL / MEAN / ADD / RSQRT / MUL / MUL / ADD.
+// layer norm as MEAN / SUB / MUL / MEAN / ADD / RSQRT / MUL / MUL / ADD, LSTM and GRU unrolled over their time steps
+// (see recurrent(): LiteRT.js cannot load the fused LSTM op).
 //
 //   const { tflite, inputs, outputs } = onnxToTflite(bytes, sampleFeeds); // feeds: { name: { data, shape, dtype } }
 //   inputs: [{ name, shape, dtype: "float32" | "int32" }]   (int64 ids become an int32 input: LiteRT.js has no int64)
@@ -16,8 +17,8 @@ import * as flatbuffers from "flatbuffers";
 import { attrs, geometry, onnx, planFusion, prod, protoData, range } from "./onnx-graph.mjs";
 
 // schema.fbs (tensorflow/compiler/mlir/lite/schema/schema.fbs): BuiltinOperator codes, BuiltinOptions union indices.
-const OP = { ADD: 0, AVERAGE_POOL_2D: 1, CONCATENATION: 2, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, FULLY_CONNECTED: 9, LOGISTIC: 14, MAX_POOL_2D: 17, MUL: 18, RELU: 19, RELU6: 21, RESHAPE: 22, SOFTMAX: 25, TANH: 28, PAD: 34, GATHER: 36, TRANSPOSE: 39, MEAN: 40, SUB: 41, DIV: 42, STRIDED_SLICE: 45, EXP: 47, MAXIMUM: 55, MINIMUM: 57, NEG: 59, PADV2: 60, SQRT: 75, RSQRT: 76, POW: 78, REDUCE_MAX: 82, BATCH_MATMUL: 126, BROADCAST_TO: 130 };
-const OPT = { Conv2D: 1, DepthwiseConv2D: 2, Pool2D: 5, FullyConnected: 8, Softmax: 9, Concatenation: 10, Add: 11, Reshape: 17, Mul: 21, Gather: 23, Transpose: 26, Reducer: 27, Sub: 28, Div: 29, StridedSlice: 32, BatchMatMul: 101 };
+const OP = { SPLIT: 49, UNPACK: 88, SPLIT_V: 102, ADD: 0, AVERAGE_POOL_2D: 1, CONCATENATION: 2, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, FULLY_CONNECTED: 9, LOGISTIC: 14, MAX_POOL_2D: 17, MUL: 18, RELU: 19, RELU6: 21, RESHAPE: 22, SOFTMAX: 25, TANH: 28, PAD: 34, GATHER: 36, TRANSPOSE: 39, MEAN: 40, SUB: 41, DIV: 42, STRIDED_SLICE: 45, EXP: 47, MAXIMUM: 55, MINIMUM: 57, NEG: 59, PADV2: 60, SQRT: 75, RSQRT: 76, POW: 78, REDUCE_MAX: 82, BATCH_MATMUL: 126, BROADCAST_TO: 130 };
+const OPT = { Split: 35, Unpack: 64, SplitV: 79, Conv2D: 1, DepthwiseConv2D: 2, Pool2D: 5, FullyConnected: 8, Softmax: 9, Concatenation: 10, Add: 11, Reshape: 17, Mul: 21, Gather: 23, Transpose: 26, Reducer: 27, Sub: 28, Div: 29, StridedSlice: 32, BatchMatMul: 101 };
 const TYPE = { float32: 0, int32: 2 };
 const SAME = 0, VALID = 1;
 const ACT = { relu: 1, relu6: 3, tanh: 4 };
@@ -188,6 +189,7 @@ export function onnxToTflite(bytes, sampleFeeds) {
   for (const n of graph.node) if (n.opType === "Constant") env.set(n.output[0], protoData(attrs(n).value));
   const fusion = planFusion(graph, (n) => env.get(n)?.data && env.get(n), { linear: ["Conv", "Gemm", "MatMul", "Add"], activations: ["relu", "relu6"] });
   const rsqrt = layerNormPlan(graph);
+  const used = new Set([...graph.node.flatMap((n) => n.input), ...graph.output.map((o) => o.name)]); // names some node reads
 
   const materialized = new Map(); // static value → its tensor, once per layout
   const h = {
@@ -245,7 +247,7 @@ export function onnxToTflite(bytes, sampleFeeds) {
     else {
       const op = OPS[node.opType];
       if (!op) throw new Error(`op ${node.opType} not covered`);
-      outs = [op(h, ins, a, { node, fused: fusion.fused.get(node) ?? {}, rsqrt, env })].flat();
+      outs = [op(h, ins, a, { node, fused: fusion.fused.get(node) ?? {}, rsqrt, env, used })].flat();
     }
     outs.forEach((v, i) => v && env.set(node.output[i], v));
   }
@@ -400,10 +402,74 @@ const binary = (opCode, opType, { fusable = false } = {}) => (h, [x, y], a, ctx)
 };
 const unary = (code, optType) => (h, [x]) => h.emit(code, [h.t(x)], x.shape, optType ? [optType, []] : undefined, x);
 
+/**
+ * ONNX LSTM (gates i, o, f, c) and GRU (z, r, h; linear_before_reset) over [T, B, I], unrolled over the (fixed)
+ * time steps, as a PyTorch-to-TFLite export of a static-length RNN is: the input projection of all steps is one
+ * FULLY_CONNECTED, then per step a FULLY_CONNECTED of the state, SPLIT_V / SPLIT of the gates, LOGISTIC, TANH, MUL,
+ * ADD. The fused UNIDIRECTIONAL_SEQUENCE_LSTM op is no option: it keeps its state in variable tensors, which
+ * LiteRT.js 2.5.3's loader refuses (model_load.cc: "Variable tensors not yet supported"); GRU has no builtin.
+ * Zero initial state only. Y is [T, directions, B, H]; Y_h is built only when something reads it.
+ */
+const recurrent = (kind) => (h, [x, W, R, B, seqLens, h0, c0, P], a, { node, used }) => {
+  const G = kind === "LSTM" ? 4 : 3, H = a.hidden_size, zero = (v) => !v || (v.data && v.data.every((d) => d === 0));
+  if ((a.layout ?? 0) !== 0 || a.activations || a.clip !== undefined || seqLens || P) throw new Error(`${kind} with layout/activations/clip/sequence_lens/peepholes not covered`);
+  if (kind === "GRU" && !a.linear_before_reset) throw new Error("GRU linear_before_reset=0 not covered");
+  if (![W, R, B].every((v) => !v || v.data) || !zero(h0) || !zero(c0)) throw new Error(`${kind} with computed weights or a non-zero initial state not covered`);
+  if (kind === "LSTM" && used.has(node.output[2])) throw new Error("LSTM Y_c output not covered");
+  const m = h.m, p = h.plain(x), [T, N, I] = p.shape, dirs = a.direction === "bidirectional" ? [0, 1] : [a.direction === "reverse" ? 1 : 0];
+  const f32 = (shape) => m.tensor(shape);
+  const op = (code, ins, shape, options) => { const t = f32(shape); m.op(code, ins, [t], options); return t; };
+  const add = (p, q, shape = [N, H]) => op(OP.ADD, [p, q], shape, [OPT.Add, [[0, "i8", 0]]]);
+  const mul = (p, q) => op(OP.MUL, [p, q], [N, H], [OPT.Mul, [[0, "i8", 0]]]);
+  // Constants are made once and shared by every step (weights, split sizes, the split axis).
+  const axis1 = m.const(new Int32Array([1]), []), sizes = new Map();
+  const splitV = (t, ks) => { const outs = ks.map((k) => f32([N, k])); m.op(OP.SPLIT_V, [t, sizes.get(ks[0]) ?? sizes.set(ks[0], m.ints(ks)).get(ks[0]), axis1], outs, [OPT.SplitV, [[0, "i32", ks.length]]]); return outs; };
+  const split = (t, n) => { const outs = range(0, n).map(() => f32([N, H])); m.op(OP.SPLIT, [axis1, t], outs, [OPT.Split, [[0, "i32", n]]]); return outs; };
+  const fc = (t, w, bias, rows) => op(OP.FULLY_CONNECTED, [t, w, bias ?? -1], [rows, G * H], [OPT.FullyConnected, [[0, "i8", 0], [1, "i8", 0], [2, "i8", 0]]]);
+  const part = (M, d, size) => M.data.slice(d * size, (d + 1) * size);
+  const ys = [], last = [];
+  for (const [d, dir] of dirs.entries()) {
+    const w = part(W, d, G * H * I), r = part(R, d, G * H * H), b = B ? part(B, d, 2 * G * H) : new Float32Array(2 * G * H);
+    const bw = b.slice(0, G * H), br = b.slice(G * H);
+    // All steps' input projections at once (LSTM: both biases here; GRU keeps R's bias apart, it is gated by r).
+    const xw = fc(h.t(h.reshape(p, [T * N, I])), m.const(w, [G * H, I]), m.const(kind === "LSTM" ? bw.map((v, i) => v + br[i]) : bw, [G * H]), T * N);
+    const rt = m.const(r, [G * H, H]), brt = kind === "GRU" ? m.const(br, [G * H]) : undefined;
+    const steps = range(0, T).map(() => f32([N, G * H]));
+    m.op(OP.UNPACK, [op(OP.RESHAPE, [xw, m.ints([T, N, G * H])], [T, N, G * H], [OPT.Reshape, [[0, "ivec", [T, N, G * H]]]])], steps, [OPT.Unpack, [[0, "i32", T], [1, "i32", 0]]]);
+    const hs = new Array(T);
+    let hp = null, cp = null;
+    for (let s = 0; s < T; s++) {
+      const t = dir ? T - 1 - s : s;
+      if (kind === "LSTM") {
+        const z = hp === null ? steps[t] : add(fc(hp, rt, undefined, N), steps[t], [N, 4 * H]);
+        const [iof, c] = splitV(z, [3 * H, H]);
+        const [i, o, f] = split(op(OP.LOGISTIC, [iof], [N, 3 * H]), 3), g = op(OP.TANH, [c], [N, H]);
+        cp = cp === null ? mul(i, g) : add(mul(f, cp), mul(i, g));
+        hp = mul(o, op(OP.TANH, [cp], [N, H]));
+      } else {
+        const [xzr, xh] = splitV(steps[t], [2 * H, H]);
+        const hr = hp === null ? m.const(Float32Array.from({ length: N * 3 * H }, (_, k) => br[k % (3 * H)]), [N, 3 * H]) : fc(hp, rt, brt, N);
+        const [hzr, hh] = splitV(hr, [2 * H, H]);
+        const [zg, rg] = split(op(OP.LOGISTIC, [add(xzr, hzr, [N, 2 * H])], [N, 2 * H]), 2);
+        const c = op(OP.TANH, [add(xh, mul(rg, hh))], [N, H]);
+        hp = hp === null ? op(OP.SUB, [c, mul(zg, c)], [N, H], [OPT.Sub, [[0, "i8", 0]]]) // (1 - z) c, h = 0
+          : add(c, mul(zg, op(OP.SUB, [hp, c], [N, H], [OPT.Sub, [[0, "i8", 0]]]))); // (1 - z) c + z h
+      }
+      hs[t] = hp;
+    }
+    ys.push(op(OP.CONCATENATION, hs, [T * N, H], [OPT.Concatenation, [[0, "i32", 0], [1, "i8", 0]]]));
+    last.push(hp);
+  }
+  const D = dirs.length, yt = (t) => op(OP.RESHAPE, [t, m.ints([T, 1, N, H])], [T, 1, N, H], [OPT.Reshape, [[0, "ivec", [T, 1, N, H]]]]);
+  const Y = { t: D === 1 ? yt(ys[0]) : op(OP.CONCATENATION, ys.map(yt), [T, D, N, H], [OPT.Concatenation, [[0, "i32", 1], [1, "i8", 0]]]), shape: [T, D, N, H], cl: false, float: true };
+  if (!used.has(node.output[1])) return [Y];
+  const yh = D === 1 ? last[0] : op(OP.CONCATENATION, last, [D * N, H], [OPT.Concatenation, [[0, "i32", 0], [1, "i8", 0]]]);
+  return [Y, h.reshape({ t: yh, shape: [D * N, H], cl: false, float: true }, [D, N, H])];
+};
+
 const OPS = {
-  // LSTM → UNIDIRECTIONAL_SEQUENCE_LSTM was written and refused: the op keeps its state in variable tensors, and
-  // LiteRT.js 2.5.3's loader rejects any (model_load.cc: "Variable tensors not yet supported"). GRU has no builtin.
-  LSTM() { throw new Error("op LSTM not covered (UNIDIRECTIONAL_SEQUENCE_LSTM needs variable state tensors, which LiteRT.js 2.5.3 does not load)"); },
+  LSTM: recurrent("LSTM"),
+  GRU: recurrent("GRU"),
   Conv: conv,
   Gemm: gemm,
   MatMul: matMul,
