@@ -121,6 +121,7 @@ function broadcastData(x, y, f) {
 /** The ops evaluated at conversion when all their inputs are static (and Shape: shapes are fixed). */
 const STATIC = {
   Identity: ([x]) => x,
+  Dropout: ([x]) => x,
   Shape: ([x]) => ({ data: Int32Array.from(logical(x)), dims: [logical(x).length], float: false }),
   Cast: ([x], a) => { const float = a.to === onnx.TensorProto.DataType.FLOAT; return { data: float ? Float32Array.from(x.data) : Int32Array.from(x.data, Math.trunc), dims: x.dims, float }; },
   Add: ([x, y]) => broadcastData(x, y, (p, q) => p + q),
@@ -152,27 +153,25 @@ const STATIC = {
   },
   Transpose: ([x], a) => transposeData(x.data, x.dims, a.perm ?? range(0, x.dims.length).reverse()),
   Expand: ([x, s]) => broadcastData(x, { data: new Int32Array(prod([...s.data])), dims: [...s.data], float: false }, (p) => p),
+  Slice: ([x, ...bounds], a) => {
+    const [starts, ends, axes, steps] = [0, 1, 2, 3].map((i) => (bounds[i] ? [...bounds[i].data] : [a.starts, a.ends, a.axes][i]));
+    const r = x.dims.length, lo = x.dims.map(() => 0), step = x.dims.map(() => 1), od = [...x.dims];
+    (axes ?? starts.map((_, i) => i)).forEach((ax, i) => {
+      ax = ax < 0 ? ax + r : ax;
+      const n = x.dims[ax], s = steps?.[i] ?? 1;
+      if (s < 1) throw new Error("Slice with negative steps not covered");
+      const clampI = (v) => Math.min(n, Math.max(0, v < 0 ? v + n : v));
+      lo[ax] = clampI(starts[i]); step[ax] = s; od[ax] = Math.max(0, Math.ceil((clampI(ends[i]) - lo[ax]) / s));
+    });
+    const out = new x.data.constructor(prod(od)), stride = x.dims.map((_, i) => prod(x.dims.slice(i + 1))), idx = new Array(r).fill(0);
+    for (let o = 0; o < out.length; o++) {
+      out[o] = x.data[idx.reduce((acc, k, i) => acc + (lo[i] + k * step[i]) * stride[i], 0)];
+      for (let i = r - 1; i >= 0 && ++idx[i] === od[i]; i--) idx[i] = 0;
+    }
+    return { data: out, dims: od, float: x.float };
+  },
   ConstantOfShape: ([s], a) => { const v = a.value ? protoData(a.value) : { data: new Float32Array([0]), float: true }; return { data: new v.data.constructor(prod([...s.data])).fill(v.data[0]), dims: [...s.data], float: v.float }; },
 };
-STATIC.Dropout = STATIC.Identity;
-STATIC.Slice = ([x, ...bounds], a) => {
-  const [starts, ends, axes, steps] = [0, 1, 2, 3].map((i) => (bounds[i] ? [...bounds[i].data] : [a.starts, a.ends, a.axes][i]));
-  const r = x.dims.length, lo = x.dims.map(() => 0), step = x.dims.map(() => 1), od = [...x.dims];
-  (axes ?? starts.map((_, i) => i)).forEach((ax, i) => {
-    ax = ax < 0 ? ax + r : ax;
-    const n = x.dims[ax], s = steps?.[i] ?? 1;
-    if (s < 1) throw new Error("Slice with negative steps not covered");
-    const clampI = (v) => Math.min(n, Math.max(0, v < 0 ? v + n : v));
-    lo[ax] = clampI(starts[i]); step[ax] = s; od[ax] = Math.max(0, Math.ceil((clampI(ends[i]) - lo[ax]) / s));
-  });
-  const out = new x.data.constructor(prod(od)), stride = x.dims.map((_, i) => prod(x.dims.slice(i + 1))), idx = new Array(r).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    out[o] = x.data[idx.reduce((acc, k, i) => acc + (lo[i] + k * step[i]) * stride[i], 0)];
-    for (let i = r - 1; i >= 0 && ++idx[i] === od[i]; i--) idx[i] = 0;
-  }
-  return { data: out, dims: od, float: x.float };
-};
-
 /** ONNX Reshape's target (0 copies the input dim unless allowzero, -1 is inferred). */
 function reshapeDims(dims, shape, a = {}) {
   const out = shape.map((d, i) => (d === 0 && !a.allowzero ? dims[i] : d)), known = prod(out.filter((d) => d !== -1));
@@ -504,8 +503,8 @@ const OPS = {
   },
   Concat(h, xs, a) {
     const r = logical(xs[0]).length, cl = xs.some((x) => x.cl);
-    const vs = xs.map((x) => (cl ? h.cl(x, r) : h.plain(x))), ax = cl ? h.axis({ cl: true, shape: vs.find((v) => v.shape)?.shape ?? vs[0].dims }, a.axis) : (a.axis < 0 ? a.axis + r : a.axis);
-    const shapes = vs.map((v) => v.shape ?? v.dims), out = [...shapes[0]];
+    const vs = xs.map((x) => (cl ? h.cl(x, r) : h.plain(x))), shapes = vs.map((v) => v.shape ?? v.dims), out = [...shapes[0]];
+    const ax = cl ? h.axis({ cl: true, shape: shapes[0] }, a.axis) : a.axis < 0 ? a.axis + r : a.axis;
     out[ax] = shapes.reduce((p, s) => p + s[ax], 0);
     return h.emit(OP.CONCATENATION, vs.map((v) => h.t(v)), out, [OPT.Concatenation, [[0, "i32", ax], [1, "i8", 0]]], { cl, float: vs[0].float });
   },
