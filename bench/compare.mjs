@@ -4,9 +4,9 @@
 // backend), tfjs-backend-wasm (through bench/peers/tfjs-from-onnx.mjs, same weights), LiteRT.js (XNNPACK in wasm,
 // relaxed SIMD build when run under the flag, on a .tflite written by bench/peers/tflite-from-onnx.mjs, same
 // weights) and onnxruntime-node (native CPU, the ceiling). All single-threaded, same inputs, in one process,
-// interleaved so that other load on the machine hits every runtime alike. Then cold start and peak RSS in fresh processes (LiteRT's .tflite is written beforehand
-// and read from a file, as an app would fetch a converted model), and the bytes each runtime ships. "Best wasm peer"
-// is the fastest of ort-web, tfjs-wasm and LiteRT on each model.
+// interleaved so that other load on the machine hits every runtime alike. Then cold start and peak RSS in fresh
+// processes (LiteRT's .tflite is written beforehand and read from a file, as an app would fetch a converted model),
+// and the bytes each runtime ships. "Best wasm peer" is the fastest of ort-web, tfjs-wasm and LiteRT on each model.
 //
 //   node bench/compare.mjs [--models a,b] [--all] [--runs N] [--cold-reps N] [--no-cold] [--out FILE]
 //
