@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // edgenn against the other ways to run a model in WebAssembly (issue 7), on the real models of scripts/models.mjs:
 // edgenn (best build, i.e. relaxed SIMD where the engine has it, and the SIMD-128 build), onnxruntime-web (wasm
-// backend), tfjs-backend-wasm (through bench/peers/tfjs-from-onnx.mjs, same weights) and onnxruntime-node (native
-// CPU, the ceiling). All single-threaded, same inputs, in one process, interleaved so that other load on the machine
-// hits every runtime alike. Then cold start and peak RSS in fresh processes, and the bytes each runtime ships.
+// backend), tfjs-backend-wasm (through bench/peers/tfjs-from-onnx.mjs, same weights), LiteRT.js (XNNPACK in wasm,
+// relaxed SIMD build when run under the flag, on a .tflite written by bench/peers/tflite-from-onnx.mjs, same
+// weights) and onnxruntime-node (native CPU, the ceiling). All single-threaded, same inputs, in one process,
+// interleaved so that other load on the machine hits every runtime alike. Then cold start and peak RSS in fresh
+// processes (LiteRT's .tflite is written beforehand and read from a file, as an app would fetch a converted model),
+// and the bytes each runtime ships. "Best wasm peer" is the fastest of ort-web, tfjs-wasm and LiteRT on each model.
 //
 //   node bench/compare.mjs [--models a,b] [--all] [--runs N] [--cold-reps N] [--no-cold] [--out FILE]
 //
@@ -14,8 +17,8 @@
 // short samples let the median skip the ones another process preempted);
 // figures are ms per call, median and p10–p90 of the samples. Writes bench/results.json.
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -27,7 +30,7 @@ const MODELS = ["wdbc_mlp", "mobilenet_v2", "resnet18", "lstm_ecg", "transformer
 const MORE_MODELS = ["squeezenet1_1", "shufflenet_v2_x1_0", "efficientnet_b0", "densenet121", "bigru_ecg"];
 const COLD_MODELS = ["wdbc_mlp", "mobilenet_v2"];
 const WRONG_REL = 1e-3, SAMPLE_MS = 5, WARM_MS = 300;
-const WASM_PEERS = ["ort-web", "tfjs-wasm"];
+const WASM_PEERS = ["ort-web", "tfjs-wasm", "litert"];
 
 /** What a page fetches for each runtime (minified ESM bundles where the package has them) and the wasm it loads. */
 const SHIPPED = [
@@ -35,6 +38,8 @@ const SHIPPED = [
   { runtime: "edgenn", set: "ONNX models: + the importer chunk (onnx-proto and protobufjs inlined)", files: ["dist/bundle/edgenn.js", "dist/bundle/edgenn-index.js", "dist/bundle/edgenn-onnx.js", "dist/bundle/edgenn-relaxed.wasm"] },
   { runtime: "ort-web", set: "browser: onnxruntime-web/wasm bundle", files: ["node_modules/onnxruntime-web/dist/ort.wasm.bundle.min.mjs", "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"] },
   { runtime: "ort-web", set: "as Node loads it (+ onnxruntime-common)", files: ["node_modules/onnxruntime-web/dist/ort.node.min.mjs", "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs", "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm"] },
+  { runtime: "litert", set: "@litertjs/core ESM (unminified) + wasm-utils + emscripten glue, relaxed SIMD build", files: ["node_modules/@litertjs/core/dist/index.js", "node_modules/@litertjs/wasm-utils/dist/index.js", "node_modules/@litertjs/core/wasm/litert_wasm_internal.js", "node_modules/@litertjs/core/wasm/litert_wasm_internal.wasm"] },
+  { runtime: "litert", set: "the same with the SIMD-128 (compat) build, for engines without relaxed SIMD", files: ["node_modules/@litertjs/core/dist/index.js", "node_modules/@litertjs/wasm-utils/dist/index.js", "node_modules/@litertjs/core/wasm/litert_wasm_compat_internal.js", "node_modules/@litertjs/core/wasm/litert_wasm_compat_internal.wasm"] },
   { runtime: "tfjs-wasm", set: "tfjs-core + backend-wasm ESM bundles, SIMD build", files: ["node_modules/@tensorflow/tfjs-core/dist/tf-core.fesm.min.js", "node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.fesm.min.js", "node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm"] },
 ];
 
@@ -147,15 +152,23 @@ async function benchModel(name, runs, models) {
 }
 
 /** Cold start and peak RSS: each runtime (and a baseline) in fresh processes, interleaved, medians over reps. */
-function coldStarts(reps) {
+async function coldStarts(reps, models) {
   const script = fileURLToPath(new URL("./peers/cold.mjs", import.meta.url));
   const keys = ["baseline", ...RUNTIMES.map((r) => r.key)];
-  const out = {};
+  const out = {}, tmp = mkdtempSync(join(tmpdir(), "edgenn-cold-"));
   for (const model of COLD_MODELS) {
+    // Models a runtime takes in its own format (LiteRT's .tflite) are written once here, read from a file there.
+    const prepared = {};
+    for (const rt of RUNTIMES.filter((r) => r.prepare)) {
+      const f = modelFiles(model, models), p = await rt.prepare({ bytes: readFileSync(f.path), feeds: f.feeds });
+      prepared[rt.key] = join(tmp, `${rt.key}-${model}.bin`);
+      writeFileSync(prepared[rt.key], p.bytes);
+      writeFileSync(`${prepared[rt.key]}.json`, JSON.stringify(p.meta));
+    }
     const runs = Object.fromEntries(keys.map((k) => [k, []]));
     for (let r = 0; r < reps; r++) {
       for (const key of keys) {
-        const p = spawnSync(process.execPath, [...process.execArgv, script, key, model], { encoding: "utf8", maxBuffer: 1 << 24 });
+        const p = spawnSync(process.execPath, [...process.execArgv, script, key, model, ...(prepared[key] ? [prepared[key]] : [])], { encoding: "utf8", maxBuffer: 1 << 24 });
         try { runs[key].push(JSON.parse(p.stdout.trim().split("\n").pop())); } catch { runs[key].push({ error: firstLine(p.stderr || `exit ${p.status}`) }); }
       }
     }
@@ -166,6 +179,7 @@ function coldStarts(reps) {
         wasm: [...new Set(ok.flatMap((x) => x.wasm))].map((p) => p.replace(/^.*node_modules\//, "").replace(ROOT + "/", "")), all: ok.map((x) => x.ms) }];
     }));
   }
+  rmSync(tmp, { recursive: true, force: true });
   return out;
 }
 
@@ -239,7 +253,7 @@ async function main() {
   const res = {
     machine: { cpu: cpus()[0]?.model?.trim(), cores: cpus().length, loadavg: { start: loadavg().map((x) => +x.toFixed(2)) } },
     node: process.version, v8: process.versions.v8, execArgv: process.execArgv, date: new Date().toISOString(),
-    versions: { edgenn: JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version, "onnxruntime-web": version("onnxruntime-web"), "onnxruntime-node": version("onnxruntime-node"), "@tensorflow/tfjs-core": version("@tensorflow/tfjs-core"), "@tensorflow/tfjs-backend-wasm": version("@tensorflow/tfjs-backend-wasm") },
+    versions: { edgenn: JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version, "onnxruntime-web": version("onnxruntime-web"), "onnxruntime-node": version("onnxruntime-node"), "@tensorflow/tfjs-core": version("@tensorflow/tfjs-core"), "@tensorflow/tfjs-backend-wasm": version("@tensorflow/tfjs-backend-wasm"), "@litertjs/core": version("@litertjs/core") },
     options: { runs: opts.runs, coldReps: opts.coldReps, sampleMs: SAMPLE_MS, warmMs: WARM_MS, wrongRel: WRONG_REL },
     simdPeakGflops: await simdPeaks(),
     models: [],
@@ -249,7 +263,7 @@ async function main() {
     process.stderr.write(`${name} ...\n`);
     res.models.push(await benchModel(name, opts.runs, models));
   }
-  if (opts.cold) { process.stderr.write("cold starts ...\n"); res.cold = coldStarts(opts.coldReps); }
+  if (opts.cold) { process.stderr.write("cold starts ...\n"); res.cold = await coldStarts(opts.coldReps, models); }
   res.sizes = sizes();
   res.machine.loadavg.end = loadavg().map((x) => +x.toFixed(2));
   res.seconds = (performance.now() - t0) / 1000;

@@ -1,5 +1,5 @@
 // One cold start, in a fresh process: import the runtime, compile its wasm, load the model, run once.
-//   node [--experimental-wasm-relaxed-simd] bench/peers/cold.mjs <runtime key | baseline> <model>
+//   node [--experimental-wasm-relaxed-simd] bench/peers/cold.mjs <runtime key | baseline> <model> [prepared file]
 // Prints one JSON line: ms (import → first result), processMs (process start → first result), peakRssBytes (peak
 // RSS after the first result; maxRssBytes is process.resourceUsage().maxRSS, see peakRss) and the .wasm files read.
 // "baseline" does everything but the runtime (Node, the model manifest and its .npy inputs): what the others add to.
@@ -8,8 +8,11 @@ import { syncBuiltinESMExports } from "node:module";
 import { fileURLToPath } from "node:url";
 import { RUNTIMES, modelFiles } from "./runtimes.mjs";
 
-const [key, model] = process.argv.slice(2);
+const [key, model, preparedFile] = process.argv.slice(2);
 const files = modelFiles(model); // the inputs are data, not the runtime's start: read before the clock starts
+// A model written offline for the runtime (runtime.prepare: LiteRT's .tflite), read from the file compare.mjs wrote,
+// like the ONNX file: what the runtime's own loading costs is what counts.
+const prepared = preparedFile && { bytes: readFileSync(preparedFile), meta: JSON.parse(readFileSync(`${preparedFile}.json`, "utf8")) };
 
 // Record which .wasm files get read (emscripten glue uses fs.readFileSync, edgenn fs/promises.readFile).
 const wasmRead = new Set();
@@ -37,7 +40,7 @@ if (key !== "baseline") {
   const rt = RUNTIMES.find((r) => r.key === key);
   if (!rt) throw new Error(`unknown runtime '${key}'`);
   await rt.init();
-  const session = await rt.open({ bytes: readFileSync(files.path), feeds: files.feeds });
+  const session = await rt.open({ bytes: readFileSync(files.path), feeds: files.feeds, prepared });
   await session.run();
 }
 const t1 = performance.now();

@@ -1,9 +1,14 @@
 // The runtimes bench/compare.mjs measures, behind one interface, so the timed loop, the output check and the
 // cold-start child treat them alike:
 //   runtime = { key, label, init(), open({ bytes, feeds }) }     init() imports the runtime (cold start counts it)
+//   runtime.prepare({ bytes, feeds }) → { bytes, meta }          optional: a model format written offline (LiteRT's
+//                                                               .tflite); open({ ..., prepared }) takes it, and the
+//                                                               cold start gets it from a file, as an app would
 //   session = { run(), sync, dispose() }                       run() → the first output's Float32Array
 // feeds: { name: { data, shape, dtype } } as read from the model's .npy inputs; every runtime copies them in on each
 // run and copies the output out, as an application would.
+// The peers: onnxruntime-web (wasm), tfjs-backend-wasm (tfjs-from-onnx.mjs), LiteRT.js (XNNPACK in wasm, on a .tflite
+// that tflite-from-onnx.mjs writes from the same ONNX; litert-node.mjs loads it in Node) and onnxruntime-node.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,6 +68,30 @@ function tfjsWasm() {
   };
 }
 
+function litert() {
+  let lt, wasm, compileTflite;
+  const rt = {
+    key: "litert", label: "litert",
+    async init() {
+      const node = await import("./litert-node.mjs");
+      ({ lt, wasm } = await node.loadLiteRtNode());
+      compileTflite = node.compileTflite;
+    },
+    /** The .tflite written from the ONNX bytes (same weights), as a converter would: offline work, not cold start. */
+    async prepare({ bytes, feeds }) {
+      const { onnxToTflite } = await import("./tflite-from-onnx.mjs");
+      const { tflite, inputs } = onnxToTflite(bytes, feeds);
+      return { bytes: tflite, meta: { inputs } };
+    },
+    async open({ bytes, feeds, prepared }) {
+      const p = prepared ?? (await rt.prepare({ bytes, feeds }));
+      const m = await compileTflite(lt, p.bytes, p.meta.inputs);
+      return { sync: false, variant: wasm, run: () => m.run(feeds), dispose: () => m.dispose() };
+    },
+  };
+  return rt;
+}
+
 /** In table order. edgenn "best" is what load() picks (relaxed SIMD where the engine validates it). */
 export const RUNTIMES = [
   edgenn("edgenn", "edgenn best"),
@@ -70,6 +99,7 @@ export const RUNTIMES = [
   ortRuntime("ort-web", "ort-web", "onnxruntime-web", (ort) => Object.assign(ort.env.wasm, { numThreads: 1, simd: true, proxy: false }),
     { executionProviders: ["wasm"], graphOptimizationLevel: "all" }),
   tfjsWasm(),
+  litert(),
   ortRuntime("ort-node", "ort-node", "onnxruntime-node", () => {},
     { executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all" }),
 ];

@@ -10,36 +10,17 @@
 // Shapes are fixed by sampleFeeds: load runs the graph once with them, keeps every value that does not depend on
 // the input data (weights, Constant nodes, Shape → Gather → Concat chains) and runs only the rest per call.
 // An op outside the table throws "op X not covered"; the caller reports the model as not run.
-import onnxProto from "onnx-proto";
-
-const { onnx } = onnxProto;
-const DT = onnx.TensorProto.DataType;
+// Attributes, initializer data, conv geometry and the fusion plan come from onnx-graph.mjs (shared with
+// tflite-from-onnx.mjs).
+import { attrs, geometry, onnx, planFusion, prod, protoData, range } from "./onnx-graph.mjs";
 
 /** A value: a tfjs tensor and whether it is channels-last (ONNX [N, C, ...spatial] stored as [N, ...spatial, C]). */
 const V = (t, cl = false) => ({ t, cl });
-const range = (a, b) => Array.from({ length: b - a }, (_, i) => a + i);
-const prod = (xs) => xs.reduce((a, b) => a * b, 1);
 
-function attrs(node) {
-  const out = {};
-  for (const a of node.attribute) {
-    const T = onnx.AttributeProto.AttributeType;
-    out[a.name] = a.type === T.FLOAT ? a.f : a.type === T.INT ? Number(a.i) : a.type === T.STRING ? new TextDecoder().decode(a.s)
-      : a.type === T.TENSOR ? a.t : a.type === T.FLOATS ? [...a.floats] : a.type === T.INTS ? a.ints.map(Number) : undefined;
-  }
-  return out;
-}
-
-/** A TensorProto as a tfjs tensor; int64 becomes int32 (tfjs has no int64), clamped (Slice ends use INT64_MAX). */
+/** A TensorProto as a tfjs tensor (int64 as int32: tfjs has no int64). */
 function fromProto(tf, p) {
-  const raw = p.rawData?.length ? new Uint8Array(p.rawData) : null; // a copy: raw bytes may be unaligned (and a Buffer's slice is no copy)
-  const clamp = (x) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Number(x)));
-  let data;
-  if (p.dataType === DT.FLOAT) data = raw ? new Float32Array(raw.buffer) : Float32Array.from(p.floatData);
-  else if (p.dataType === DT.INT64) data = Int32Array.from(raw ? new BigInt64Array(raw.buffer) : p.int64Data.map((x) => (typeof x === "object" ? x.toString() : x)), clamp);
-  else if (p.dataType === DT.INT32) data = raw ? new Int32Array(raw.buffer) : Int32Array.from(p.int32Data);
-  else throw new Error(`tensor '${p.name}': data type ${p.dataType} not covered`);
-  return tf.tensor(data, p.dims.map(Number), p.dataType === DT.FLOAT ? "float32" : "int32");
+  const { data, dims, float } = protoData(p);
+  return tf.tensor(data, dims, float ? "float32" : "int32");
 }
 
 export function loadOnnxTfjs(tf, bytes, sampleFeeds) {
@@ -51,7 +32,8 @@ export function loadOnnxTfjs(tf, bytes, sampleFeeds) {
   for (const init of graph.initializer) setStatic(init.name, V(fromProto(tf, init)));
   // Constant nodes first: a Clip's min/max Constants come after the Conv whose fusion depends on them.
   for (const n of graph.node) if (n.opType === "Constant") setStatic(n.output[0], V(fromProto(tf, attrs(n).value)));
-  const fusion = planFusion(tf, graph, statics, keep);
+  const fusion = planFusion(graph, (n) => { const v = statics.get(n); return v && { dims: v.t.shape, get data() { return v.t.dataSync(); } }; });
+  for (const f of fusion.fused.values()) if (f.bias) f.bias = keep(tf.reshape(statics.get(f.bias).t, [-1]));
   const h = helpers(tf, keep);
 
   // Run the graph once on the sample feeds: nodes whose inputs are all known at load (and Shape, since shapes are
@@ -94,35 +76,6 @@ export function loadOnnxTfjs(tf, bytes, sampleFeeds) {
 /** Input data as a tfjs tensor (int64 ids → int32). */
 function feedTensor(tf, f) {
   return f.dtype === "int64" || f.data instanceof BigInt64Array ? tf.tensor(Int32Array.from(f.data, Number), f.shape, "int32") : tf.tensor(f.data, f.shape, "float32");
-}
-
-/**
- * Which nodes fold into a Conv/Gemm/MatMul before them: a constant bias Add after a MatMul, then Relu, Clip(0, 6)
- * or Sigmoid, each only when it is the single reader of the value. The linear node takes over the last output name.
- */
-function planFusion(tf, graph, statics, keep) {
-  const readers = new Map();
-  for (const n of graph.node) for (const i of n.input) readers.set(i, [...(readers.get(i) ?? []), n]);
-  const outputs = new Set(graph.output.map((o) => o.name));
-  const sole = (name) => (!outputs.has(name) && readers.get(name)?.length === 1 ? readers.get(name)[0] : undefined);
-  const scalar = (name, dflt) => { const v = name ? statics.get(name) : undefined; return name ? v && v.t.size === 1 && v.t.dataSync()[0] : dflt; };
-  const activation = (n) => n?.opType === "Relu" ? "relu" : n?.opType === "Sigmoid" ? "sigmoid"
-    : n?.opType === "Clip" && scalar(n.input[1], -Infinity) === 0 && scalar(n.input[2], Infinity) === 6 ? "relu6" : undefined;
-  const fused = new Map(), dropped = new Set();
-  for (const node of graph.node) {
-    if (!["Conv", "Gemm", "MatMul"].includes(node.opType)) continue;
-    const f = {};
-    let next = sole(node.output[0]);
-    const w = statics.get(node.input[1]);
-    if (node.opType === "MatMul" && w?.t.rank === 2 && next?.opType === "Add") {
-      const b = statics.get(next.input.find((i) => i !== node.output[0]));
-      if (b && b.t.size === w.t.shape[1] && b.t.rank <= 1) { f.bias = keep(tf.reshape(b.t, [b.t.size])); dropped.add(next); node.output[0] = next.output[0]; next = sole(next.output[0]); }
-    }
-    const act = activation(next);
-    if (act) { f.activation = act; dropped.add(next); node.output[0] = next.output[0]; }
-    fused.set(node, f);
-  }
-  return { fused, dropped };
 }
 
 /** Layout helpers (bound to tf): logical shape, plain (ONNX layout) and channels-last forms of a value. */
@@ -169,14 +122,6 @@ const intsOf = (ctx, node, i, attr, what) => (node.input[i] ? ctx.h.ints(needSta
 /** NHWC 4-D view of a channels-last 1-D or 2-D image, and back. */
 const to4d = (tf, t) => (t.rank === 3 ? tf.expandDims(t, 1) : t);
 const from4d = (tf, t, oneD) => (oneD ? tf.squeeze(t, [1]) : t);
-
-/** 1-D attributes (kernel, strides, pads) spread over 2-D with a unit height. */
-function geometry(a, k) {
-  const oneD = k.length === 1, d = k.length, p = a.pads ?? Array(2 * d).fill(0);
-  if (a.auto_pad && a.auto_pad !== "NOTSET") throw new Error(`auto_pad ${a.auto_pad} not covered`);
-  const two = (xs) => (oneD ? [1, xs[0]] : xs);
-  return { oneD, k: two(k), strides: two(a.strides ?? Array(d).fill(1)), dilations: two(a.dilations ?? Array(d).fill(1)), pads: oneD ? [0, p[0], 0, p[1]] : p };
-}
 
 function conv(node, a, ctx) {
   const { tf, keep } = ctx;
