@@ -6,7 +6,8 @@
 // weights) and onnxruntime-node (native CPU, the ceiling). All single-threaded, same inputs, in one process,
 // interleaved so that other load on the machine hits every runtime alike. Then cold start and peak RSS in fresh
 // processes (LiteRT's .tflite is written beforehand and read from a file, as an app would fetch a converted model),
-// and the bytes each runtime ships. "Best wasm peer" is the fastest of ort-web, tfjs-wasm and LiteRT on each model.
+// and the bytes each runtime ships. The tables give edgenn over the faster of ort-web and tfjs-wasm (issue 7's peers and
+// its 0.6x target) and over LiteRT.js apart; results.json also has edgennOverBestWasmPeer (the fastest of all three).
 //
 //   node bench/compare.mjs [--models a,b] [--all] [--runs N] [--cold-reps N] [--no-cold] [--out FILE]
 //
@@ -31,6 +32,11 @@ const MORE_MODELS = ["squeezenet1_1", "shufflenet_v2_x1_0", "efficientnet_b0", "
 const COLD_MODELS = ["wdbc_mlp", "mobilenet_v2"];
 const WRONG_REL = 1e-3, SAMPLE_MS = 5, WARM_MS = 300;
 const WASM_PEERS = ["ort-web", "tfjs-wasm", "litert"];
+/** Issue 7's peers (its 0.6x target is against the faster of these two), and LiteRT.js apart. */
+const RATIO_COLUMNS = [
+  { key: "edgennOverOrtTfjs", title: "edgenn / best of ort-web, tfjs-wasm", peers: ["ort-web", "tfjs-wasm"] },
+  { key: "edgennOverLitert", title: "edgenn / LiteRT.js", peers: ["litert"] },
+];
 
 /** What a page fetches for each runtime (minified ESM bundles where the package has them) and the wasm it loads. */
 const SHIPPED = [
@@ -142,11 +148,13 @@ async function benchModel(name, runs, models) {
   }
   await time(live.filter((e) => e.result.status === "ok"), runs);
   for (const e of live) e.session.dispose();
-  // edgenn best over the faster wasm peer, by wall clock and by CPU time (< 1: edgenn is faster).
-  row.edgennOverBestWasmPeer = {};
-  for (const clock of ["median", "cpuMedian"]) {
-    const peer = Math.min(...WASM_PEERS.map((k) => row.runtimes[k][clock] ?? Infinity));
-    if (row.runtimes.edgenn[clock] && Number.isFinite(peer)) row.edgennOverBestWasmPeer[clock === "median" ? "wall" : "cpu"] = row.runtimes.edgenn[clock] / peer;
+  // edgenn best over the faster of some wasm peers, by wall clock and by CPU time (< 1: edgenn is faster).
+  for (const { key, peers } of [{ key: "edgennOverBestWasmPeer", peers: WASM_PEERS }, ...RATIO_COLUMNS]) {
+    row[key] = {};
+    for (const clock of ["median", "cpuMedian"]) {
+      const peer = Math.min(...peers.map((k) => row.runtimes[k]?.[clock] ?? Infinity));
+      if (row.runtimes.edgenn[clock] && Number.isFinite(peer)) row[key][clock === "median" ? "wall" : "cpu"] = row.runtimes.edgenn[clock] / peer;
+    }
   }
   return row;
 }
@@ -202,6 +210,7 @@ const kb = (b) => (b / 1024).toFixed(b < 10240 ? 1 : 0);
 const table = (head, rows) => [head, head.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
 
 function cell(r, left, clock) {
+  if (!r) return "–"; // not in this run (results.json from before the runtime was added)
   if (r.status === "ok") return clock === "cpu" ? ms(r.cpuMedian) : `${ms(r.median)} (${ms(r.p10)}–${ms(r.p90)})`;
   if (r.status === "WRONG") return `WRONG (rel. error ${r.rel.toExponential(1)})`;
   return left?.error === r.error ? `${r.status} (same)` : `${r.status}: ${r.error}`;
@@ -212,9 +221,9 @@ function report(res, out) {
   const lines = [`edgenn compare: ${m.cpu}, ${m.cores} cores (shared: other jobs may run), node ${res.node}, ${res.date}; load average ${m.loadavg.start.join(" ")} → ${m.loadavg.end.join(" ")}`];
   lines.push(`versions: ${Object.entries(res.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   lines.push(`SIMD-128 peak (f32_simd_peak, best of 7): simd build ${res.simdPeakGflops.simd.best.toFixed(1)} GFLOP/s, relaxed build ${res.simdPeakGflops.relaxed.best.toFixed(1)} GFLOP/s`);
-  const latency = (clock) => table(["model", ...RUNTIMES.map((r) => r.label), "edgenn / best wasm peer"], res.models.map((row) => [
+  const latency = (clock) => table(["model", ...RUNTIMES.map((r) => r.label), ...RATIO_COLUMNS.map((c) => c.title)], res.models.map((row) => [
     row.model, ...RUNTIMES.map((r, i) => cell(row.runtimes[r.key], i && row.runtimes[RUNTIMES[i - 1].key], clock)),
-    row.edgennOverBestWasmPeer[clock] ? `${row.edgennOverBestWasmPeer[clock].toFixed(2)}x` : "–",
+    ...RATIO_COLUMNS.map((c) => (row[c.key]?.[clock] ? `${row[c.key][clock].toFixed(2)}x` : "–")),
   ]));
   lines.push("", `Latency per inference, batch 1, one thread: wall-clock ms, median (p10–p90) of ${res.options.runs} interleaved samples`, "", latency("wall"));
   lines.push("", "The same samples in process CPU time (ms per call, median): what other jobs on a shared machine distort least", "", latency("cpu"));

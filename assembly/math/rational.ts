@@ -29,15 +29,25 @@ export const TANH_RATIONAL_BOUND: f32 = 9.0;
 
 /** tanh(x) for |x| <= 9 (the caller clamps, e.g. together with an ONNX `clip`); NaN -> NaN. */
 @inline export function tanh_rational_core(x: v128): v128 {
+  return tanh_rational_with(x, k(0), k(1), k(2), k(3), k(4), k(5), k(6), k(7), k(8));
+}
+
+/** The coefficient `i` of tanh_rational_with ([P0..P4, Q1..Q4]), splat: loaded once before a loop of many calls. */
+@inline export function tanh_rational_coefficient(i: i32): v128 {
+  return k(i);
+}
+
+/** tanh_rational_core with its coefficients passed in (tanh_rational_coefficient(0..8)), e.g. held in registers. */
+@inline export function tanh_rational_with(x: v128, p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, q1: v128, q2: v128, q3: v128, q4: v128): v128 {
   const t = f32x4.mul(x, x);
-  let p = madd(k(4), t, k(3));
-  p = madd(p, t, k(2));
-  p = madd(p, t, k(1));
-  p = madd(p, t, k(0));
-  let q = madd(k(8), t, k(7));
-  q = madd(q, t, k(6));
-  q = madd(q, t, k(5));
-  q = madd(q, t, k(0));
+  let p = madd(p4, t, p3);
+  p = madd(p, t, p2);
+  p = madd(p, t, p1);
+  p = madd(p, t, p0);
+  let q = madd(q4, t, q3);
+  q = madd(q, t, q2);
+  q = madd(q, t, q1);
+  q = madd(q, t, p0);
   return f32x4.div(f32x4.mul(x, p), q);
 }
 

@@ -1,4 +1,5 @@
-// Recurrent cells with ONNX semantics (LSTM gates i,o,f,c; GRU z,r,h; simple RNN), one time step per call.
+// Recurrent cells with ONNX semantics (LSTM gates i,o,f,c; GRU z,r,h; simple RNN), a run of time steps per call
+// (./steps.ts: where each step reads and writes).
 //
 // The input projection of every time step (X·Wᵀ + Wb + Rb, one direction's gates side by side) is one packed
 // f32_gemm over all steps, done by the caller; these kernels add the recurrent part h_prev·Rᵀ and apply the gate
@@ -18,10 +19,15 @@
 //     accumulators: 1.4x slower), 6 accumulators, mul + fma + add mixes, the exit test after the row instead of
 //     mid-row, h pre-broadcast to a buffer (plain loads instead of vbroadcastss). Rows are summed in order, so the
 //     two builds differ only by fusing.
-//   - The units are walked in spans of 32 (GRU 2 + 1 blocks, RNN 1) or one LSTM block: the GEMVs write the gate
-//     values to the static buffer G (512 bytes, stays in L1), then the cell update runs on groups of 4 units, adding
-//     the input projection x. Out of the GEMV loop, the cell code's constants and pointers cannot crowd its
-//     registers. (Finishing each 8-unit LSTM block right after its GEMV measured the same as spans of 32 units.)
+//   - The GRU and RNN walk the units in spans of 32 (GRU 2 + 1 blocks, RNN 1): the GEMVs write the gate values to
+//     the static buffer G (stays in L1), then the cell update runs on groups of 4 units, adding the input
+//     projection x. Out of the GEMV loop, the cell code's constants and pointers cannot crowd its registers.
+//   - The LSTM walks spans of up to 132 units (11 blocks; h = 128 is one span): the GEMVs write the span's gate
+//     values to G gate-major ([i][o][f][c] of 132 floats, 2 KB), then the cell update runs one gate at a time
+//     over the whole span (lstm_span): each pass is a short loop of independent 4-unit groups, the rational's 9
+//     coefficients and clamp bounds loaded once before it (V8 keeps them in registers), so the out-of-order core
+//     overlaps many groups. The whole cell per group right after its block's GEMV (before) was a dependency chain
+//     of ~85 cycles in ~190 x64 instructions (coefficients reloaded, spills): the step ran ~5% slower.
 //   - The 12-accumulator LSTM GEMV (rnn_gemv12; its two exit tests are one condition, so V8 keeps one and splits
 //     the row 4 | 8, spill-free): a row is 13 loads for 12 madds (9 for 8), and 12 chains leave slack over the
 //     4-cycle FMA latency. Per LSTM step (h 128), the SIMD-128 build is ~7% faster (4.7 -> 4.3-4.4 us: it is bound
@@ -30,12 +36,14 @@
 //   - Gate activations are the rational tanh/sigmoid of math/rational.ts (one division, ~12 operations, <= 3.8e-7
 //     relative for tanh, 1.9e-7 absolute for sigmoid), not the ~35-operation exp-based ones, which took a third of
 //     a step (5 per unit). ONNX `clip` merges into the clamp the rational needs anyway.
-//   - Where the time goes (h = 128, batch 1, Zen 4, microbenchmark of 1000 steps): a layer step ~3.6 us relaxed /
-//     ~4.35 us simd: the GEMVs (16K madds over the 256 KB packed R, in L2) ~3.0 us relaxed, the cell updates
-//     ~0.6-0.8 us (~200 x64 instructions per 4 units, 5 divisions among them: the cells alone run 10-15% faster
-//     with multiplies in their place). The two add up: the out-of-order core does not overlap one block's cells
-//     with the next block's GEMV, whatever the order (per 8-unit block, per 32 units, or the cells cut into 10
-//     pieces spread over the next block's k loop, which was 1.35x slower: spilled accumulators around each piece).
+//   - Where the time goes (h = 128, batch 1, Zen 4, microbenchmark of 1000 steps): a layer step ~3.35 us relaxed:
+//     the GEMVs (16K madds over the 256 KB packed R, in L2) ~2.9-3.0 us, the cell updates ~0.35-0.4 us (0.6-0.8
+//     before the span passes). The GEMV row is 12 weight loads, the h broadcast and V8's loop stack check: 14 loads
+//     per 12 madds, ~2.7 us a step at two vector loads per cycle. Unrolling two rows per iteration (13.5 loads per
+//     12) or broadcasting h from a register (4 rows per h load) makes TurboFan schedule a block's loads first and
+//     spill accumulators: 1.5-1.7x slower, whatever the exit tests. The cells and the GEMVs add up: the
+//     out-of-order core does not overlap them (the cells cut into 10 pieces spread over the next block's k loop
+//     were 1.35x slower: spilled accumulators around each piece).
 //   - Batch rows are done one after another (m = batch is small for recurrent models); the packed R of a
 //     moderate hidden size stays in L2 between rows. Two rows sharing each weight load (4 accumulators each)
 //     measured only 10-13% faster per row: not done.
@@ -44,21 +52,26 @@
 //   - clip (ONNX `clip`) bounds the input of every activation; pass +Infinity for none.
 //   - h_out must not overlap h_prev (every unit reads all of h_prev); the LSTM cell state c is updated in place.
 import { madd } from "../math/madd";
-import { sigmoid_rational_core, tanh_rational_core, tanh_rational_f32x4, TANH_RATIONAL_BOUND } from "../math/rational";
+import { sigmoid_rational_core, tanh_rational_coefficient, tanh_rational_core, tanh_rational_f32x4, tanh_rational_with, TANH_RATIONAL_BOUND } from "../math/rational";
 import { clamp4, load_partial, store_partial } from "../util/lanes";
 import { step_out, step_x } from "./steps";
 
 /** Floats per packed k row of a block: one 8-accumulator GEMV. */
 const ROW: i32 = 32;
-/** Units per span: the blocks whose gate values G holds at once. */
+/** GRU/RNN units per span: the blocks whose gate values G holds at once. */
 const SPAN: i32 = 32;
-/** Gate values of one span: 4 blocks of ROW floats (a 12-unit LSTM block needs 48). */
-const G = memory.data(4 * ROW * 4, 16);
+/** Gate values of one span: 4 gates of an LSTM span (SPAN12 = 132 floats each; a GRU/RNN span uses 128 floats). */
+const G = memory.data(4 * 132 * 4, 16);
 
 // LSTM blocks (g = 4) are 12 units wide (48 columns, a 12-accumulator GEMV: 13 loads per 12 madds instead of 9
 // per 8), except the last: h % 12 in 1..8 units go to one 8-unit block (32 columns, the 8-accumulator GEMV), 9..11
 // to one more 12-unit block, zero-padded like every last block. h = 128: ten 12-unit blocks and one of 8.
 const LB: i32 = 12;
+/** LSTM units per span: the GEMVs of a span's blocks fill G gate-major, [i][o][f][c] of SPAN12 units, then the
+ * cell update runs one gate at a time over the span. */
+const SPAN12: i32 = 132;
+/** Bytes between the gates in G for an LSTM span. */
+const GQ: usize = SPAN12 * 4;
 /** Units of an LSTM layer of h units in its 12-unit blocks (a multiple of 12, >= h when h % 12 > 8). */
 @inline function lstm_units12(h: i32): i32 {
   const r = h % LB;
@@ -101,19 +114,24 @@ export function f32_rnn_pack(k: i32, h: i32, g: i32, w: usize, w_row_stride: i32
 
 /** out[0..32) = sum over the k rows of h[kk] * w[kk][0..32): h at hp..hend, w one packed block. */
 function rnn_gemv(hp: usize, hend: usize, w: usize, out: usize): void {
-  gemv_block<Block8>(hp, hend, w, out);
+  gemv_block<Block8>(hp, hend, w, out, 32);
+}
+
+/** rnn_gemv for the 8-unit last LSTM block: its 4 gates' 8 values at out, out + gs, out + 2gs, out + 3gs. */
+function rnn_gemv8(hp: usize, hend: usize, w: usize, out: usize, gs: usize): void {
+  gemv_block<Block8>(hp, hend, w, out, gs);
 }
 
 /** rnn_gemv for a 12-unit LSTM block: out[0..48), 12 accumulators (13 xmm registers with s and a weight). */
-function rnn_gemv12(hp: usize, hend: usize, w: usize, out: usize): void {
-  gemv_block<Block12>(hp, hend, w, out);
+function rnn_gemv12(hp: usize, hend: usize, w: usize, out: usize, gs: usize): void {
+  gemv_block<Block12>(hp, hend, w, out, gs);
 }
 
 // The block width, as a type argument: 8 accumulators (32 columns) or 12 (48 columns, LSTM). The 12-wide row's
 // second exit test is the same condition as the first, so V8 keeps one and splits the row 4 | 8 (spill-free).
 class Block12 {}
 class Block8 {}
-@inline function gemv_block<B>(hp: usize, hend: usize, w: usize, out: usize): void {
+@inline function gemv_block<B>(hp: usize, hend: usize, w: usize, out: usize, gs: usize): void {
   const wide = idof<B>() == idof<Block12>();
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
   for (let p = hp; p < hend; p += 4) {
@@ -130,9 +148,16 @@ class Block8 {}
     }
     w += wide ? LB * 16 : ROW << 2;
   }
-  v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
-  v128.store(out, a4, 64); v128.store(out, a5, 80); v128.store(out, a6, 96); v128.store(out, a7, 112);
-  if (wide) { v128.store(out, a8, 128); v128.store(out, a9, 144); v128.store(out, a10, 160); v128.store(out, a11, 176); }
+  // Each gate's accumulators (3 of 12 units, 2 of 8) at out + q*gs: gs = 48 or 32 bytes is one after another.
+  if (wide) {
+    v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32);
+    v128.store(out + gs, a3); v128.store(out + gs, a4, 16); v128.store(out + gs, a5, 32);
+    v128.store(out + 2 * gs, a6); v128.store(out + 2 * gs, a7, 16); v128.store(out + 2 * gs, a8, 32);
+    v128.store(out + 3 * gs, a9); v128.store(out + 3 * gs, a10, 16); v128.store(out + 3 * gs, a11, 32);
+  } else {
+    v128.store(out, a0); v128.store(out, a1, 16); v128.store(out + gs, a2); v128.store(out + gs, a3, 16);
+    v128.store(out + 2 * gs, a4); v128.store(out + 2 * gs, a5, 16); v128.store(out + 3 * gs, a6); v128.store(out + 3 * gs, a7, 16);
+  }
 }
 
 // The cell updates run on groups of 4 units: full groups with plain vector loads and stores, then (h % 4 != 0)
@@ -212,44 +237,73 @@ export function f32_lstm_steps(steps: i32, batch: i32, h: i32, x: usize, x_strid
   for (let b = 0; b < batch; b++) {
     const xr = x + (<usize>b * x_stride << 2), hp = h_prev + (<usize>b * hp_stride << 2);
     const cr = c + (<usize>b * c_stride << 2), ho = h_out + (<usize>b * ho_stride << 2);
-    let w = packed, j0 = 0;
-    // Each block's cells right after its GEMV (measured the same as gathering 32 units first).
-    for (; j0 < u12; j0 += LB) {
-      rnn_gemv12(hp, hp + hb, w, G); w += hb * (4 * LB);
-      lstm_cells<G, Block12>(min(LB, h - j0), xr, hb, cr, peep, ho, j0);
-    }
-    if (j0 < h) {
-      rnn_gemv(hp, hp + hb, w, G);
-      lstm_cells<G, Block8>(h - j0, xr, hb, cr, peep, ho, j0);
+    let w = packed;
+    for (let j0 = 0; j0 < h; j0 += SPAN12) {
+      const n = min(SPAN12, h - j0);
+      let u = 0;
+      for (; u < n && j0 + u < u12; u += LB) { rnn_gemv12(hp, hp + hb, w, G + (<usize>u << 2), GQ); w += hb * (4 * LB); }
+      if (u < n) { rnn_gemv8(hp, hp + hb, w, G + (<usize>u << 2), GQ); w += hb * 32; }
+      const jb = <usize>j0 << 2;
+      lstm_span<G>(n, xr + jb, hb, cr + jb, peep != 0 ? peep + jb : 0, ho + jb);
     }
   }
 }
 
-// The block width (units per gate in G, see gemv_block) is a type argument, so the gate offsets in G are constants.
-@inline function lstm_cells<G, B>(n: i32, xr: usize, hb: usize, cr: usize, peep: usize, ho: usize, j0: i32): void {
+// The cell update of a span of n units, one gate at a time over all of them, each pass a short loop of independent
+// groups of 4 units (the out-of-order core overlaps many; a whole cell per group is a chain of ~85 cycles):
+//   G_i = σ(G_i + x_i + P_i⊙c), G_f = σ(G_f + x_f + P_f⊙c), G_c = tanh(G_c + x_c), c = G_f⊙c + G_i⊙G_c,
+//   G_o = σ(G_o + x_o + P_o⊙c), h = G_o⊙tanh(c).   x, c, peep, hout: the span's first unit.
+@inline function lstm_span<G>(n: i32, x: usize, hb: usize, c: usize, peep: usize, hout: usize): void {
+  span_gate<G, SigmoidKind>(n, G, x, peep, c);
+  span_gate<G, SigmoidKind>(n, G + 2 * GQ, x + 2 * hb, peep != 0 ? peep + 2 * hb : 0, c);
+  span_gate<G, TanhKind>(n, G + 3 * GQ, x + 3 * hb, 0, c);
   let u = 0;
-  for (; u + 4 <= n; u += 4) lstm_cell<G, Full, B>(u, xr, hb, cr, peep, ho, j0 + u, 4);
-  if (u < n) lstm_cell<G, Part, B>(u, xr, hb, cr, peep, ho, j0 + u, n - u);
+  for (; u + 4 <= n; u += 4) span_state<Full>(u, c, 4);
+  if (u < n) span_state<Part>(u, c, n - u);
+  span_gate<G, SigmoidKind>(n, G + GQ, x + hb, peep != 0 ? peep + hb : 0, c);
+  span_out(n, c, hout);
 }
 
-// One LSTM cell update for units j..j+3 (n valid), the block's units u..u+3: the block's gate values are in G,
-// i, o, f, c of its 12 or 8 units one after another.
-@inline function lstm_cell<G, T, B>(u: i32, xr: usize, hb: usize, cp: usize, peep: usize, hout: usize, j: i32, n: i32): void {
-  const gs: usize = idof<B>() == idof<Block12>() ? LB * 4 : 32;
-  const gp = G + (<usize>u << 2);
-  const jb = <usize>j << 2, xj = xr + jb;
-  let ai = f32x4.add(v128.load(gp), ldg<T>(xj, n)), ao = f32x4.add(v128.load(gp + gs), ldg<T>(xj + hb, n));
-  let af = f32x4.add(v128.load(gp + 2 * gs), ldg<T>(xj + 2 * hb, n));
-  const ac = f32x4.add(v128.load(gp + 3 * gs), ldg<T>(xj + 3 * hb, n));
-  const cprev = ldg<T>(cp + jb, n);
-  if (peep != 0) {
-    ai = madd(ldg<T>(peep + jb, n), cprev, ai); // P = [i | o | f]
-    af = madd(ldg<T>(peep + 2 * hb + jb, n), cprev, af);
+class SigmoidKind {}
+class TanhKind {}
+// One gate over the span: g[u] = act(g[u] + x[u] (+ p[u]⊙c[u] when p != 0)). The rational's coefficients and the
+// clamp bounds are loaded once, before the loop (13 values: V8 keeps most in registers).
+@inline function span_gate<G, K>(n: i32, g: usize, x: usize, p: usize, c: usize): void {
+  const tanh = idof<K>() == idof<TanhKind>();
+  const lo = ck(tanh ? TLO : SLO), hi = ck(tanh ? THI : SHI), half = f32x4.splat(0.5);
+  const p0 = tanh_rational_coefficient(0), p1 = tanh_rational_coefficient(1), p2 = tanh_rational_coefficient(2);
+  const p3 = tanh_rational_coefficient(3), p4 = tanh_rational_coefficient(4), q1 = tanh_rational_coefficient(5);
+  const q2 = tanh_rational_coefficient(6), q3 = tanh_rational_coefficient(7), q4 = tanh_rational_coefficient(8);
+  let u = 0;
+  for (; u < n; u += 4) {
+    const ub = <usize>u << 2, m = min(4, n - u);
+    let a = f32x4.add(v128.load(g + ub), m == 4 ? v128.load(x + ub) : load_partial(x + ub, m));
+    if (p != 0) a = madd(m == 4 ? v128.load(p + ub) : load_partial(p + ub, m), m == 4 ? v128.load(c + ub) : load_partial(c + ub, m), a);
+    let r: v128;
+    if (tanh) r = tanh_rational_with(clamp4(a, lo, hi), p0, p1, p2, p3, p4, q1, q2, q3, q4);
+    else if (idof<G>() == idof<HardSigmoidGate>()) r = gact<G>(a);
+    else r = madd(half, tanh_rational_with(f32x4.mul(clamp4(a, lo, hi), half), p0, p1, p2, p3, p4, q1, q2, q3, q4), half); // = gact<G>
+    v128.store(g + ub, r);
   }
-  const cn = madd(gact<G>(af), cprev, f32x4.mul(gact<G>(ai), tact(ac)));
-  stg<T>(cp + jb, cn, n);
-  if (peep != 0) ao = madd(ldg<T>(peep + hb + jb, n), cn, ao);
-  stg<T>(hout + jb, f32x4.mul(gact<G>(ao), tanh_rational_f32x4(cn)), n); // no clip on c (ONNX, onnxruntime)
+}
+// c = f⊙c + i⊙g from the activated gates in G.
+@inline function span_state<T>(u: i32, c: usize, n: i32): void {
+  const ub = <usize>u << 2, gp = G + ub;
+  stg<T>(c + ub, madd(v128.load(gp + 2 * GQ), ldg<T>(c + ub, n), f32x4.mul(v128.load(gp), v128.load(gp + 3 * GQ))), n);
+}
+// h = o⊙tanh(c) over the span (no clip on c: ONNX, onnxruntime), the coefficients loaded once as in span_gate.
+@inline function span_out(n: i32, c: usize, hout: usize): void {
+  const lo = f32x4.splat(-TANH_RATIONAL_BOUND), hi = f32x4.splat(TANH_RATIONAL_BOUND);
+  const p0 = tanh_rational_coefficient(0), p1 = tanh_rational_coefficient(1), p2 = tanh_rational_coefficient(2);
+  const p3 = tanh_rational_coefficient(3), p4 = tanh_rational_coefficient(4), q1 = tanh_rational_coefficient(5);
+  const q2 = tanh_rational_coefficient(6), q3 = tanh_rational_coefficient(7), q4 = tanh_rational_coefficient(8);
+  for (let u = 0; u < n; u += 4) {
+    const ub = <usize>u << 2, m = min(4, n - u);
+    const t = tanh_rational_with(clamp4(m == 4 ? v128.load(c + ub) : load_partial(c + ub, m), lo, hi), p0, p1, p2, p3, p4, q1, q2, q3, q4);
+    const r = f32x4.mul(v128.load(G + GQ + ub), t);
+    if (m == 4) v128.store(hout + ub, r);
+    else store_partial(hout + ub, r, m);
+  }
 }
 
 // GRU output: h = (1 - z)⊙ĥ + z⊙h_prev = ĥ + z⊙(h_prev - ĥ).
