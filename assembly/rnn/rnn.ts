@@ -19,15 +19,20 @@
 //     accumulators: 1.4x slower), 6 accumulators, mul + fma + add mixes, the exit test after the row instead of
 //     mid-row, h pre-broadcast to a buffer (plain loads instead of vbroadcastss). Rows are summed in order, so the
 //     two builds differ only by fusing.
-//   - The GRU and RNN walk the units in spans of 32 (GRU 2 + 1 blocks, RNN 1): the GEMVs write the gate values to
-//     the static buffer G (stays in L1), then the cell update runs on groups of 4 units, adding the input
-//     projection x. Out of the GEMV loop, the cell code's constants and pointers cannot crowd its registers.
-//   - The LSTM walks spans of up to 132 units (11 blocks; h = 128 is one span): the GEMVs write the span's gate
-//     values to G gate-major ([i][o][f][c] of 132 floats, 2 KB), then the cell update runs one gate at a time
-//     over the whole span (lstm_span): each pass is a short loop of independent 4-unit groups, the rational's 9
-//     coefficients and clamp bounds loaded once before it (V8 keeps them in registers), so the out-of-order core
-//     overlaps many groups. The whole cell per group right after its block's GEMV (before) was a dependency chain
-//     of ~85 cycles in ~190 x64 instructions (coefficients reloaded, spills): the step ran ~5% slower.
+//   - The RNN walks the units in spans of 32 (1 block): the GEMV writes the gate values to the static buffer G
+//     (stays in L1), then the cell update runs on groups of 4 units, adding the input projection x. Out of the
+//     GEMV loop, the cell code's constants and pointers cannot crowd its registers.
+//   - The LSTM walks spans of up to 132 units (11 blocks; h = 128 is one span), the GRU spans of up to 128 (8 z/r
+//     blocks of 16 units, 4 candidate blocks of 32): the GEMVs write the span's gate values to G gate-major
+//     ([i][o][f][c] or [z][r][ĥ] of 132 floats, GQ bytes apart, 2 KB), then the cell update runs one gate at a
+//     time over the whole span (lstm_span; GRU: z, r, the candidate's tanh, the output): each pass is a short loop of
+//     independent 4-unit groups, the rational's 9 coefficients and clamp bounds loaded once before it (V8 keeps
+//     them in registers), so the out-of-order core overlaps many groups. The whole cell per group right after its
+//     block's GEMV (before) was a dependency chain of ~85 cycles in ~190 x64 instructions for the LSTM
+//     (coefficients reloaded, spills): the LSTM step ran ~5% slower, the bidirectional GRU of h = 64 (where the
+//     cells are a larger share of a step) ~10%. The GRU with linear_before_reset = 0 needs every r before any
+//     candidate: a first walk over the spans leaves z and r⊙h_prev in scratch (span_reset), a second one runs the
+//     candidate GEMVs on r⊙h_prev, then the tanh and output passes.
 //   - The 12-accumulator LSTM GEMV (rnn_gemv12; its two exit tests are one condition, so V8 keeps one and splits
 //     the row 4 | 8, spill-free): a row is 13 loads for 12 madds (9 for 8), and 12 chains leave slack over the
 //     4-cycle FMA latency. Per LSTM step (h 128), the SIMD-128 build is ~7% faster (4.7 -> 4.3-4.4 us: it is bound
@@ -182,14 +187,14 @@ class Part {}
   else store_partial(p, v, n);
 }
 
-/** A group of m (1..4) units at p: a vector load when m = 4, zeros in the missing lanes otherwise. */
-@inline function ldm(p: usize, m: i32): v128 {
-  return m == 4 ? v128.load(p) : load_partial(p, m);
+/** The group of m (1..4) units at p + ub: a vector load when m = 4, zeros in the missing lanes otherwise. */
+@inline function ldm(p: usize, ub: usize, m: i32): v128 {
+  return m == 4 ? v128.load(p + ub) : load_partial(p + ub, m);
 }
-/** Stores the m (1..4) valid lanes of a group. */
-@inline function stm(p: usize, v: v128, m: i32): void {
-  if (m == 4) v128.store(p, v);
-  else store_partial(p, v, m);
+/** Stores the m (1..4) valid lanes of a group at p + ub. */
+@inline function stm(p: usize, ub: usize, v: v128, m: i32): void {
+  if (m == 4) v128.store(p + ub, v);
+  else store_partial(p + ub, v, m);
 }
 
 /** Gate activation codes (the `gate` argument of f32_lstm_steps / f32_gru_steps). */
@@ -297,13 +302,14 @@ class ResetTanhKind {}
   let u = 0;
   for (; u < n; u += 4) {
     const ub = <usize>u << 2, m = min(4, n - u);
-    let a = v128.load(g + ub);
+    let a: v128;
     if (idof<K>() == idof<ResetTanhKind>()) {
-      if (p != 0) a = f32x4.add(a, ldm(p + ub, m));
-      a = madd(v128.load(c + ub), a, ldm(x + ub, m));
+      a = v128.load(g + ub);
+      if (p != 0) a = f32x4.add(a, ldm(p, ub, m));
+      a = madd(v128.load(c + ub), a, ldm(x, ub, m));
     } else {
-      a = f32x4.add(a, ldm(x + ub, m));
-      if (p != 0) a = madd(ldm(p + ub, m), ldm(c + ub, m), a);
+      a = f32x4.add(v128.load(g + ub), ldm(x, ub, m));
+      if (p != 0) a = madd(ldm(p, ub, m), ldm(c, ub, m), a);
     }
     let r: v128;
     if (tanh) r = tanh_rational_with(clamp4(a, lo, hi), p0, p1, p2, p3, p4, q1, q2, q3, q4);
@@ -325,8 +331,8 @@ class ResetTanhKind {}
   const q2 = tanh_rational_coefficient(6), q3 = tanh_rational_coefficient(7), q4 = tanh_rational_coefficient(8);
   for (let u = 0; u < n; u += 4) {
     const ub = <usize>u << 2, m = min(4, n - u);
-    const t = tanh_rational_with(clamp4(ldm(c + ub, m), lo, hi), p0, p1, p2, p3, p4, q1, q2, q3, q4);
-    stm(hout + ub, f32x4.mul(v128.load(G + GQ + ub), t), m);
+    const t = tanh_rational_with(clamp4(ldm(c, ub, m), lo, hi), p0, p1, p2, p3, p4, q1, q2, q3, q4);
+    stm(hout, ub, f32x4.mul(v128.load(G + GQ + ub), t), m);
   }
 }
 
@@ -391,8 +397,8 @@ const GSPAN: i32 = 128;
 @inline function span_reset(n: i32, hp: usize, zs: usize, rs: usize): void {
   for (let u = 0; u < n; u += 4) {
     const ub = <usize>u << 2, m = min(4, n - u);
-    stm(zs + ub, v128.load(G + ub), m);
-    stm(rs + ub, f32x4.mul(v128.load(G + GQ + ub), ldm(hp + ub, m)), m);
+    stm(zs, ub, v128.load(G + ub), m);
+    stm(rs, ub, f32x4.mul(v128.load(G + GQ + ub), ldm(hp, ub, m)), m);
   }
 }
 
@@ -400,7 +406,7 @@ const GSPAN: i32 = 128;
 @inline function span_gru_out(n: i32, z: usize, hp: usize, ho: usize): void {
   for (let u = 0; u < n; u += 4) {
     const ub = <usize>u << 2, m = min(4, n - u), hh = v128.load(G + 2 * GQ + ub);
-    stm(ho + ub, madd(ldm(z + ub, m), f32x4.sub(ldm(hp + ub, m), hh), hh), m);
+    stm(ho, ub, madd(ldm(z, ub, m), f32x4.sub(ldm(hp, ub, m), hh), hh), m);
   }
 }
 
