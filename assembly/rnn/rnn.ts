@@ -19,15 +19,20 @@
 //     accumulators: 1.4x slower), 6 accumulators, mul + fma + add mixes, the exit test after the row instead of
 //     mid-row, h pre-broadcast to a buffer (plain loads instead of vbroadcastss). Rows are summed in order, so the
 //     two builds differ only by fusing.
-//   - The GRU and RNN walk the units in spans of 32 (GRU 2 + 1 blocks, RNN 1): the GEMVs write the gate values to
-//     the static buffer G (stays in L1), then the cell update runs on groups of 4 units, adding the input
-//     projection x. Out of the GEMV loop, the cell code's constants and pointers cannot crowd its registers.
-//   - The LSTM walks spans of up to 132 units (11 blocks; h = 128 is one span): the GEMVs write the span's gate
-//     values to G gate-major ([i][o][f][c] of 132 floats, 2 KB), then the cell update runs one gate at a time
-//     over the whole span (lstm_span): each pass is a short loop of independent 4-unit groups, the rational's 9
-//     coefficients and clamp bounds loaded once before it (V8 keeps them in registers), so the out-of-order core
-//     overlaps many groups. The whole cell per group right after its block's GEMV (before) was a dependency chain
-//     of ~85 cycles in ~190 x64 instructions (coefficients reloaded, spills): the step ran ~5% slower.
+//   - The RNN walks the units in spans of 32 (1 block): the GEMV writes the gate values to the static buffer G
+//     (stays in L1), then the cell update runs on groups of 4 units, adding the input projection x. Out of the
+//     GEMV loop, the cell code's constants and pointers cannot crowd its registers.
+//   - The LSTM walks spans of up to 132 units (11 blocks; h = 128 is one span), the GRU spans of up to 128 (8 z/r
+//     blocks of 16 units, 4 candidate blocks of 32): the GEMVs write the span's gate values to G gate-major
+//     ([i][o][f][c] or [z][r][ĥ] of 132 floats, GQ bytes apart, 2 KB), then the cell update runs one gate at a
+//     time over the whole span (lstm_span; GRU: z, r, the candidate's tanh, the output): each pass is a short loop of
+//     independent 4-unit groups, the rational's 9 coefficients and clamp bounds loaded once before it (V8 keeps
+//     them in registers), so the out-of-order core overlaps many groups. The whole cell per group right after its
+//     block's GEMV (before) was a dependency chain of ~85 cycles in ~190 x64 instructions for the LSTM
+//     (coefficients reloaded, spills): the LSTM step ran ~5% slower, the bidirectional GRU of h = 64 (where the
+//     cells are a larger share of a step) ~10%. The GRU with linear_before_reset = 0 needs every r before any
+//     candidate: a first walk over the spans leaves z and r⊙h_prev in scratch (span_reset), a second one runs the
+//     candidate GEMVs on r⊙h_prev, then the tanh and output passes.
 //   - The 12-accumulator LSTM GEMV (rnn_gemv12; its two exit tests are one condition, so V8 keeps one and splits
 //     the row 4 | 8, spill-free): a row is 13 loads for 12 madds (9 for 8), and 12 chains leave slack over the
 //     4-cycle FMA latency. Per LSTM step (h 128), the SIMD-128 build is ~7% faster (4.7 -> 4.3-4.4 us: it is bound
@@ -58,9 +63,10 @@ import { step_out, step_x } from "./steps";
 
 /** Floats per packed k row of a block: one 8-accumulator GEMV. */
 const ROW: i32 = 32;
-/** GRU/RNN units per span: the blocks whose gate values G holds at once. */
+/** RNN units per span: the block whose gate values G holds at once. */
 const SPAN: i32 = 32;
-/** Gate values of one span: 4 gates of an LSTM span (SPAN12 = 132 floats each; a GRU/RNN span uses 128 floats). */
+/** Gate values of one span: 4 gates of an LSTM span (SPAN12 = 132 floats each, GQ bytes apart; a GRU span uses 3 of
+ * them, an RNN span 32 floats). */
 const G = memory.data(4 * 132 * 4, 16);
 
 // LSTM blocks (g = 4) are 12 units wide (48 columns, a 12-accumulator GEMV: 13 loads per 12 madds instead of 9
@@ -114,24 +120,29 @@ export function f32_rnn_pack(k: i32, h: i32, g: i32, w: usize, w_row_stride: i32
 
 /** out[0..32) = sum over the k rows of h[kk] * w[kk][0..32): h at hp..hend, w one packed block. */
 function rnn_gemv(hp: usize, hend: usize, w: usize, out: usize): void {
-  gemv_block<Block8>(hp, hend, w, out, 32);
+  gemv_block<Block8>(hp, hend, w, out, 32, 64);
+}
+
+/** rnn_gemv for a GRU z/r block: z of its 16 units at out, r at out + gs (gate-major in G). */
+function rnn_gemv16(hp: usize, hend: usize, w: usize, out: usize, gs: usize): void {
+  gemv_block<Block8>(hp, hend, w, out, 32, gs);
 }
 
 /** rnn_gemv for the 8-unit last LSTM block: its 4 gates' 8 values at out, out + gs, out + 2gs, out + 3gs. */
 function rnn_gemv8(hp: usize, hend: usize, w: usize, out: usize, gs: usize): void {
-  gemv_block<Block8>(hp, hend, w, out, gs);
+  gemv_block<Block8>(hp, hend, w, out, gs, 2 * gs);
 }
 
 /** rnn_gemv for a 12-unit LSTM block: out[0..48), 12 accumulators (13 xmm registers with s and a weight). */
 function rnn_gemv12(hp: usize, hend: usize, w: usize, out: usize, gs: usize): void {
-  gemv_block<Block12>(hp, hend, w, out, gs);
+  gemv_block<Block12>(hp, hend, w, out, gs, 0);
 }
 
 // The block width, as a type argument: 8 accumulators (32 columns) or 12 (48 columns, LSTM). The 12-wide row's
 // second exit test is the same condition as the first, so V8 keeps one and splits the row 4 | 8 (spill-free).
 class Block12 {}
 class Block8 {}
-@inline function gemv_block<B>(hp: usize, hend: usize, w: usize, out: usize, gs: usize): void {
+@inline function gemv_block<B>(hp: usize, hend: usize, w: usize, out: usize, gs: usize, hs: usize): void {
   const wide = idof<B>() == idof<Block12>();
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
   for (let p = hp; p < hend; p += 4) {
@@ -148,7 +159,9 @@ class Block8 {}
     }
     w += wide ? LB * 16 : ROW << 2;
   }
-  // Each gate's accumulators (3 of 12 units, 2 of 8) at out + q*gs: gs = 48 or 32 bytes is one after another.
+  // Wide: gate q's 3 accumulators (12 units) at out + q*gs. 8 accumulators: the pairs (8 values each) at out,
+  // out + gs, out + hs, out + hs + gs (gs = 32, hs = 64: one after another; LSTM hs = 2gs: 4 gates of 8 units;
+  // GRU gs = 32: 16 units of z, then of r at out + hs).
   if (wide) {
     v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32);
     v128.store(out + gs, a3); v128.store(out + gs, a4, 16); v128.store(out + gs, a5, 32);
@@ -156,7 +169,7 @@ class Block8 {}
     v128.store(out + 3 * gs, a9); v128.store(out + 3 * gs, a10, 16); v128.store(out + 3 * gs, a11, 32);
   } else {
     v128.store(out, a0); v128.store(out, a1, 16); v128.store(out + gs, a2); v128.store(out + gs, a3, 16);
-    v128.store(out + 2 * gs, a4); v128.store(out + 2 * gs, a5, 16); v128.store(out + 3 * gs, a6); v128.store(out + 3 * gs, a7, 16);
+    v128.store(out + hs, a4); v128.store(out + hs, a5, 16); v128.store(out + hs + gs, a6); v128.store(out + hs + gs, a7, 16);
   }
 }
 
@@ -172,6 +185,16 @@ class Part {}
 @inline function stg<T>(p: usize, v: v128, n: i32): void {
   if (idof<T>() == idof<Full>()) v128.store(p, v);
   else store_partial(p, v, n);
+}
+
+/** The group of m (1..4) units at p + ub: a vector load when m = 4, zeros in the missing lanes otherwise. */
+@inline function ldm(p: usize, ub: usize, m: i32): v128 {
+  return m == 4 ? v128.load(p + ub) : load_partial(p + ub, m);
+}
+/** Stores the m (1..4) valid lanes of a group at p + ub. */
+@inline function stm(p: usize, ub: usize, v: v128, m: i32): void {
+  if (m == 4) v128.store(p + ub, v);
+  else store_partial(p + ub, v, m);
 }
 
 /** Gate activation codes (the `gate` argument of f32_lstm_steps / f32_gru_steps). */
@@ -266,10 +289,12 @@ export function f32_lstm_steps(steps: i32, batch: i32, h: i32, x: usize, x_strid
 
 class SigmoidKind {}
 class TanhKind {}
-// One gate over the span: g[u] = act(g[u] + x[u] (+ p[u]⊙c[u] when p != 0)). The rational's coefficients and the
-// clamp bounds are loaded once, before the loop (13 values: V8 keeps most in registers).
+class ResetTanhKind {}
+// One gate over the span: g[u] = act(g[u] + x[u] (+ p[u]⊙c[u] when p != 0)); ResetTanhKind (the GRU candidate
+// with linear_before_reset): g[u] = tanh(c[u]⊙(g[u] (+ p[u] when p != 0)) + x[u]), c = r, p = Rbh. The rational's
+// coefficients and the clamp bounds are loaded once, before the loop (13 values: V8 keeps most in registers).
 @inline function span_gate<G, K>(n: i32, g: usize, x: usize, p: usize, c: usize): void {
-  const tanh = idof<K>() == idof<TanhKind>();
+  const tanh = idof<K>() != idof<SigmoidKind>();
   const lo = ck(tanh ? TLO : SLO), hi = ck(tanh ? THI : SHI), half = f32x4.splat(0.5);
   const p0 = tanh_rational_coefficient(0), p1 = tanh_rational_coefficient(1), p2 = tanh_rational_coefficient(2);
   const p3 = tanh_rational_coefficient(3), p4 = tanh_rational_coefficient(4), q1 = tanh_rational_coefficient(5);
@@ -277,8 +302,15 @@ class TanhKind {}
   let u = 0;
   for (; u < n; u += 4) {
     const ub = <usize>u << 2, m = min(4, n - u);
-    let a = f32x4.add(v128.load(g + ub), m == 4 ? v128.load(x + ub) : load_partial(x + ub, m));
-    if (p != 0) a = madd(m == 4 ? v128.load(p + ub) : load_partial(p + ub, m), m == 4 ? v128.load(c + ub) : load_partial(c + ub, m), a);
+    let a: v128;
+    if (idof<K>() == idof<ResetTanhKind>()) {
+      a = v128.load(g + ub);
+      if (p != 0) a = f32x4.add(a, ldm(p, ub, m));
+      a = madd(v128.load(c + ub), a, ldm(x, ub, m));
+    } else {
+      a = f32x4.add(v128.load(g + ub), ldm(x, ub, m));
+      if (p != 0) a = madd(ldm(p, ub, m), ldm(c, ub, m), a);
+    }
     let r: v128;
     if (tanh) r = tanh_rational_with(clamp4(a, lo, hi), p0, p1, p2, p3, p4, q1, q2, q3, q4);
     else if (idof<G>() == idof<HardSigmoidGate>()) r = gact<G>(a);
@@ -299,16 +331,9 @@ class TanhKind {}
   const q2 = tanh_rational_coefficient(6), q3 = tanh_rational_coefficient(7), q4 = tanh_rational_coefficient(8);
   for (let u = 0; u < n; u += 4) {
     const ub = <usize>u << 2, m = min(4, n - u);
-    const t = tanh_rational_with(clamp4(m == 4 ? v128.load(c + ub) : load_partial(c + ub, m), lo, hi), p0, p1, p2, p3, p4, q1, q2, q3, q4);
-    const r = f32x4.mul(v128.load(G + GQ + ub), t);
-    if (m == 4) v128.store(hout + ub, r);
-    else store_partial(hout + ub, r, m);
+    const t = tanh_rational_with(clamp4(ldm(c, ub, m), lo, hi), p0, p1, p2, p3, p4, q1, q2, q3, q4);
+    stm(hout, ub, f32x4.mul(v128.load(G + GQ + ub), t), m);
   }
-}
-
-// GRU output: h = (1 - z)⊙ĥ + z⊙h_prev = ĥ + z⊙(h_prev - ĥ).
-@inline function gru_out(z: v128, hh: v128, hprev: v128): v128 {
-  return madd(z, f32x4.sub(hprev, hh), hh);
 }
 
 /**
@@ -332,8 +357,9 @@ export function f32_gru_steps(steps: i32, batch: i32, h: i32, x: usize, x_stride
   }
 }
 
-/** The candidate block's gate values in G, after the two z/r blocks. */
-const HG = G + 2 * ROW * 4;
+/** GRU units per span: 8 z/r blocks of 16 units and 4 candidate blocks of 32 fill G gate-major, [z][r][ĥ] of
+ * SPAN12 floats each (GQ bytes apart, as the LSTM's gates), then the cell update runs one gate at a time. */
+const GSPAN: i32 = 128;
 
 @inline function gru_body<G>(batch: i32, h: i32, x: usize, x_stride: i32, h_prev: usize, hp_stride: i32, packed: usize, packed_h: usize,
   rbh: usize, lbr: i32, h_out: usize, ho_stride: i32, scratch: usize): void {
@@ -344,48 +370,44 @@ const HG = G + 2 * ROW * 4;
     let w = packed, wh = packed_h;
     // linear_before_reset = 0 needs r for every unit before any candidate: z and r⊙h_prev go to scratch first.
     const zs = scratch, rs = scratch + hb;
-    for (let j0 = 0; j0 < h; j0 += SPAN) {
-      const n = min(SPAN, h - j0);
-      for (let u = 0; u < n; u += 16) { rnn_gemv(hp, hp + hb, w, G + (<usize>u << 3)); w += blk; }
-      if (lbr != 0) { rnn_gemv(hp, hp + hb, wh, HG); wh += blk; }
-      let u = 0;
-      for (; u + 4 <= n; u += 4) gru_cell<G, Full>(u, xr, hb, hp, rbh, lbr, zs, rs, ho, j0 + u, 4);
-      if (u < n) gru_cell<G, Part>(u, xr, hb, hp, rbh, lbr, zs, rs, ho, j0 + u, n - u);
+    for (let j0 = 0; j0 < h; j0 += GSPAN) {
+      const n = min(GSPAN, h - j0), jb = <usize>j0 << 2;
+      for (let u = 0; u < n; u += 16) { rnn_gemv16(hp, hp + hb, w, G + (<usize>u << 2), GQ); w += blk; }
+      if (lbr != 0) for (let u = 0; u < n; u += ROW) { rnn_gemv(hp, hp + hb, wh, G + 2 * GQ + (<usize>u << 2)); wh += blk; }
+      span_gate<G, SigmoidKind>(n, G, xr + jb, 0, 0);
+      span_gate<G, SigmoidKind>(n, G + GQ, xr + hb + jb, 0, 0);
+      if (lbr != 0) {
+        span_gate<G, ResetTanhKind>(n, G + 2 * GQ, xr + 2 * hb + jb, rbh != 0 ? rbh + jb : 0, G + GQ);
+        span_gru_out(n, G, hp + jb, ho + jb);
+      } else {
+        span_reset(n, hp + jb, zs + jb, rs + jb);
+      }
     }
     if (lbr != 0) continue;
-    for (let j0 = 0; j0 < h; j0 += SPAN) {
-      const n = min(SPAN, h - j0);
-      rnn_gemv(rs, rs + hb, wh, HG); wh += blk;
-      let u = 0;
-      for (; u + 4 <= n; u += 4) gru_candidate<Full>(u, xr + 2 * hb, zs, hp, ho, j0 + u, 4);
-      if (u < n) gru_candidate<Part>(u, xr + 2 * hb, zs, hp, ho, j0 + u, n - u);
+    for (let j0 = 0; j0 < h; j0 += GSPAN) {
+      const n = min(GSPAN, h - j0), jb = <usize>j0 << 2;
+      for (let u = 0; u < n; u += ROW) { rnn_gemv(rs, rs + hb, wh, G + 2 * GQ + (<usize>u << 2)); wh += blk; }
+      span_gate<G, TanhKind>(n, G + 2 * GQ, xr + 2 * hb + jb, 0, 0);
+      span_gru_out(n, zs + jb, hp + jb, ho + jb);
     }
   }
 }
 
-// z and r for units j..j+3 (n valid) of the span, u = j - span start (block u >> 4: z of 16 units, then r), then
-// with lbr the output; without, z and r⊙h_prev to scratch for gru_candidate.
-@inline function gru_cell<G, T>(u: i32, xr: usize, hb: usize, hp: usize, rbh: usize, lbr: i32, zs: usize, rs: usize, ho: usize, j: i32, n: i32): void {
-  const jb = <usize>j << 2, xj = xr + jb;
-  const gp = G + (<usize>(u >> 4) << 7) + (<usize>(u & 12) << 2);
-  const z = gact<G>(f32x4.add(v128.load(gp), ldg<T>(xj, n)));
-  const r = gact<G>(f32x4.add(v128.load(gp, 64), ldg<T>(xj + hb, n)));
-  const hpv = ldg<T>(hp + jb, n);
-  if (lbr != 0) {
-    let a = v128.load(HG + (<usize>u << 2)); // h_prev·Rhᵀ
-    if (rbh != 0) a = f32x4.add(a, ldg<T>(rbh + jb, n));
-    stg<T>(ho + jb, gru_out(z, tact(madd(r, a, ldg<T>(xj + 2 * hb, n))), hpv), n);
-  } else {
-    stg<T>(zs + jb, z, n);
-    stg<T>(rs + jb, f32x4.mul(r, hpv), n);
+// linear_before_reset = 0: z and r⊙h_prev of the span's n units from G to scratch, for the candidates' GEMVs.
+@inline function span_reset(n: i32, hp: usize, zs: usize, rs: usize): void {
+  for (let u = 0; u < n; u += 4) {
+    const ub = <usize>u << 2, m = min(4, n - u);
+    stm(zs, ub, v128.load(G + ub), m);
+    stm(rs, ub, f32x4.mul(v128.load(G + GQ + ub), ldm(hp, ub, m)), m);
   }
 }
 
-// linear_before_reset = 0: ĥ = tanh(xh + (r⊙h_prev)·Rhᵀ) from the candidate block in G, and the output.
-@inline function gru_candidate<T>(u: i32, xh: usize, zs: usize, hp: usize, ho: usize, j: i32, n: i32): void {
-  const jb = <usize>j << 2;
-  const hh = tact(f32x4.add(v128.load(HG + (<usize>u << 2)), ldg<T>(xh + jb, n)));
-  stg<T>(ho + jb, gru_out(ldg<T>(zs + jb, n), hh, ldg<T>(hp + jb, n)), n);
+// GRU output over the span: h = (1 - z)⊙ĥ + z⊙h_prev = ĥ + z⊙(h_prev - ĥ), ĥ in G, z at z (G or scratch).
+@inline function span_gru_out(n: i32, z: usize, hp: usize, ho: usize): void {
+  for (let u = 0; u < n; u += 4) {
+    const ub = <usize>u << 2, m = min(4, n - u), hh = v128.load(G + 2 * GQ + ub);
+    stm(ho, ub, madd(ldm(z, ub, m), f32x4.sub(ldm(hp, ub, m), hh), hh), m);
+  }
 }
 
 /**
