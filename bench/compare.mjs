@@ -90,7 +90,24 @@ async function calls(session, n) {
   else for (let i = 0; i < n; i++) await session.run();
 }
 
-/** Warm-up, then `runs` rounds; each round takes one sample of every runtime, in a rotating order. */
+/**
+ * Waits (up to 30 s) until this process is quiet, and returns how long that took (results.json: settleMs): after a
+ * warm-up V8 may go on compiling hot wasm functions with TurboFan on background threads (LiteRT's module is 9 MB),
+ * on the other core, beside whatever is timed. Quiet: under 5% of a core over 250 ms. (In the runs of 2026-11-26 it
+ * was quiet at once: the spells when ort-web's LSTM took 24-33 ms instead of 16 came from elsewhere on the host.)
+ */
+async function settle() {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 30000) {
+    const c0 = process.cpuUsage(), w0 = performance.now();
+    await new Promise((r) => setTimeout(r, 250));
+    const c = process.cpuUsage(c0);
+    if ((c.user + c.system) / 1000 < 0.05 * (performance.now() - w0)) break;
+  }
+  return performance.now() - t0;
+}
+
+/** Warm-up, a settle, then `runs` rounds; each round takes one sample of every runtime, in a rotating order. */
 async function time(entries, runs) {
   for (const e of entries) {
     const t0 = performance.now();
@@ -100,6 +117,8 @@ async function time(entries, runs) {
     e.samples = [];
     e.cpu = []; // process CPU time (all threads): less hit by other jobs, but counts V8's background threads
   }
+  const settleMs = await settle();
+  for (const e of entries) e.result.settleMs = Math.round(settleMs);
   for (let r = 0; r < runs; r++) {
     for (let j = 0; j < entries.length; j++) {
       const e = entries[(r + j) % entries.length];

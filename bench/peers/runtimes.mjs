@@ -92,7 +92,12 @@ function litert() {
   return rt;
 }
 
-/** In table order. edgenn "best" is what load() picks (relaxed SIMD where the engine validates it). */
+/**
+ * In table order. edgenn "best" is what load() picks (relaxed SIMD where the engine validates it).
+ * EDGENN_BENCH_ONLY=key,key (e.g. edgenn,ort-web) keeps only those runtimes: to check one runtime's figures without
+ * the others in the process (ort-node is kept: it is the output reference).
+ */
+const ONLY = process.env.EDGENN_BENCH_ONLY?.split(",");
 export const RUNTIMES = [
   edgenn("edgenn", "edgenn best"),
   edgenn("edgenn-simd", "edgenn simd", "simd"),
@@ -102,7 +107,7 @@ export const RUNTIMES = [
   litert(),
   ortRuntime("ort-node", "ort-node", "onnxruntime-node", () => {},
     { executionProviders: ["cpu"], intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all" }),
-];
+].filter((r) => !ONLY || ONLY.includes(r.key) || r.key === "ort-node");
 
 /** A manifest model: its ONNX path, feeds from its .npy inputs, the PyTorch output and parameter count. */
 export function modelFiles(name, models = ensureModels({ log: () => {} })) {
