@@ -172,7 +172,7 @@ async function benchModel(name, runs, models) {
     row[key] = {};
     for (const clock of ["median", "cpuMedian"]) {
       const peer = Math.min(...peers.map((k) => row.runtimes[k]?.[clock] ?? Infinity));
-      if (row.runtimes.edgenn[clock] && Number.isFinite(peer)) row[key][clock === "median" ? "wall" : "cpu"] = row.runtimes.edgenn[clock] / peer;
+      if (row.runtimes.edgenn?.[clock] && Number.isFinite(peer)) row[key][clock === "median" ? "wall" : "cpu"] = row.runtimes.edgenn[clock] / peer;
     }
   }
   return row;
