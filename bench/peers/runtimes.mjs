@@ -23,7 +23,7 @@ function edgenn(key, label, variant) {
   let E;
   return {
     key, label,
-    async init() { E = await import("../../dist/index.js"); },
+    async init() { E = await import("edgenn"); }, // what an application gets: in Node the one-file bundle
     async open({ bytes, feeds }) {
       const s = await E.load(bytes, variant ? { variant } : {});
       const inputs = Object.fromEntries(Object.entries(feeds).map(([n, f]) => [n, new E.Tensor(f.dtype, f.data, f.shape)]));
