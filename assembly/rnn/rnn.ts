@@ -65,10 +65,6 @@ import { step_out, step_x } from "./steps";
 const ROW: i32 = 32;
 /** RNN units per span: the block whose gate values G holds at once. */
 const SPAN: i32 = 32;
-/** Gate values of one span: 4 gates of an LSTM span (SPAN12 = 132 floats each, GQ bytes apart; a GRU span uses 3 of
- * them, an RNN span 32 floats). */
-const G = memory.data(4 * 132 * 4, 16);
-
 // LSTM blocks (g = 4) are 12 units wide (48 columns, a 12-accumulator GEMV: 13 loads per 12 madds instead of 9
 // per 8), except the last: h % 12 in 1..8 units go to one 8-unit block (32 columns, the 8-accumulator GEMV), 9..11
 // to one more 12-unit block, zero-padded like every last block. h = 128: ten 12-unit blocks and one of 8.
@@ -78,6 +74,9 @@ const LB: i32 = 12;
 const SPAN12: i32 = 132;
 /** Bytes between the gates in G for an LSTM span. */
 const GQ: usize = SPAN12 * 4;
+/** Gate values of one span: 4 gates of an LSTM span (SPAN12 floats each, GQ bytes apart; a GRU span uses 3 of them,
+ * an RNN span 32 floats). */
+const G = memory.data(4 * SPAN12 * 4, 16);
 /** Units of an LSTM layer of h units in its 12-unit blocks (a multiple of 12, >= h when h % 12 > 8). */
 @inline function lstm_units12(h: i32): i32 {
   const r = h % LB;
